@@ -23,6 +23,7 @@ const char* MessageFor(Errc e) {
     case Errc::kHeadersTooLarge: return "request headers too large";
     case Errc::kRequestTimeout: return "request not received in time";
     case Errc::kBadFraming: return "ambiguous or malformed request framing";
+    case Errc::kInvalidTarget: return "invalid request target";
     case Errc::kNotFound: return "not found";
     case Errc::kMethodNotAllowed: return "method not allowed";
     case Errc::kMissingCredentials: return "missing X-Client-ID / X-Client-Secret";
@@ -43,11 +44,16 @@ const char* MessageFor(Errc e) {
   return "unknown error";
 }
 
+// Boost's error_category has a protected non-virtual destructor by design (categories are
+// never deleted through a base pointer).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
 class Category final : public boost::system::error_category {
  public:
   const char* name() const noexcept override { return "pushy"; }
   std::string message(int ev) const override { return MessageFor(static_cast<Errc>(ev)); }
 };
+#pragma GCC diagnostic pop
 
 }  // namespace
 

@@ -26,6 +26,7 @@ enum class Errc {
   kHeadersTooLarge,        // 431
   kRequestTimeout,         // 408
   kBadFraming,             // smuggling shapes: conflicting lengths, CL with TE (400 + close)
+  kInvalidTarget,          // request target is not a valid origin-form URL
   kNotFound,               // 404
   kMethodNotAllowed,       // 405
   // Authentication (401) and authorisation (403).

@@ -1,0 +1,181 @@
+#include "http/session.h"
+
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <array>
+#include <vector>
+
+#include "core/error.h"
+#include "http/responses.h"
+
+namespace pushy::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using boost::system::error_code;
+
+const Request& Exchange::request() const { return session_->request_; }
+void Exchange::Respond(Response response) const { session_->Respond(std::move(response)); }
+asio::ip::tcp::socket Exchange::TakeSocket() const { return session_->TakeSocket(); }
+const CorsPolicy& Exchange::cors() const { return session_->cors_; }
+
+void SessionSet::ShutdownAll() {
+  // Shutdown may end a session and remove it from the set: iterate over a copy.
+  const std::vector<Session*> sessions(sessions_.begin(), sessions_.end());
+  for (Session* s : sessions) {
+    if (sessions_.count(s) != 0) s->Shutdown();
+  }
+}
+
+Session::Session(asio::ip::tcp::socket socket, const Limits& limits, const CorsPolicy& cors,
+                 RequestHandler& handler, SessionSet& set)
+    : stream_(std::move(socket)), limits_(limits), cors_(cors), handler_(handler), set_(set) {
+  set_.Add(this);
+}
+
+Session::~Session() { set_.Remove(this); }
+
+void Session::Start() { ReadHeader(); }
+
+void Session::Shutdown() {
+  closing_ = true;
+  if (!busy_ && !taken_) {
+    error_code ignored;
+    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    stream_.cancel();
+  }
+}
+
+void Session::ReadHeader() {
+  if (closing_) return LingerAndClose();
+  busy_ = false;
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
+  parser_->body_limit(limits_.max_body_bytes);
+  stream_.expires_after(limits_.request_timeout);
+  beast_http::async_read_header(stream_, buffer_, *parser_,
+                                [self = shared_from_this()](const error_code& ec, std::size_t) {
+                                  self->OnHeader(ec);
+                                });
+}
+
+void Session::OnHeader(const error_code& ec) {
+  busy_ = true;
+  if (ec) return OnReadError(ec);
+  const auto& header = parser_->get();
+  if (header.target().size() > limits_.max_request_line) return Reject(Errc::kUriTooLong);
+  // A message with both framings is how requests get smuggled past proxies: refuse it.
+  if (header.count(beast_http::field::content_length) != 0 &&
+      header.count(beast_http::field::transfer_encoding) != 0) {
+    return Reject(Errc::kBadFraming);
+  }
+  if (parser_->is_done()) return Dispatch();
+  const auto expect = header[beast_http::field::expect];
+  if (beast::iequals(expect, "100-continue")) {
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    return asio::async_write(stream_, asio::buffer(kContinue),
+                             [self = shared_from_this()](const error_code& wec, std::size_t) {
+                               if (wec) return self->OnReadError(wec);
+                               self->ReadBody();
+                             });
+  }
+  ReadBody();
+}
+
+void Session::ReadBody() {
+  beast_http::async_read(stream_, buffer_, *parser_,
+                         [self = shared_from_this()](const error_code& ec, std::size_t) {
+                           self->OnBody(ec);
+                         });
+}
+
+void Session::OnBody(const error_code& ec) {
+  if (ec) return OnReadError(ec);
+  Dispatch();
+}
+
+void Session::Dispatch() {
+  stream_.expires_never();
+  request_ = parser_->release();
+  parser_.reset();
+  handler_.Handle(Exchange(shared_from_this()));
+}
+
+void Session::OnReadError(const error_code& ec) {
+  if (ec == beast_http::error::end_of_stream || ec == asio::error::eof ||
+      ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+    return LingerAndClose();
+  }
+  if (ec == beast::error::timeout) {
+    // Idle keep-alive connections just close; a request that started and stalled gets a 408.
+    if (buffer_.size() == 0 && !parser_->got_some()) return LingerAndClose();
+    return Reject(Errc::kRequestTimeout);
+  }
+  if (ec == beast_http::error::header_limit) {
+    const std::string_view seen(static_cast<const char*>(buffer_.data().data()),
+                                buffer_.data().size());
+    const bool line_complete = seen.find("\r\n") != std::string_view::npos;
+    return Reject(line_complete && seen.find("\r\n") <= limits_.max_request_line
+                      ? Errc::kHeadersTooLarge
+                      : Errc::kUriTooLong);
+  }
+  if (ec == beast_http::error::body_limit) return Reject(Errc::kPayloadTooLarge);
+  Reject(Errc::kBadFraming);
+}
+
+void Session::Reject(const error_code& ec) {
+  closing_ = true;
+  Response res = ErrorResponse(ec);
+  Write(std::move(res), false);
+}
+
+void Session::Respond(Response response) {
+  const bool keep_alive = !closing_ && request_.keep_alive();
+  cors_.Apply(request_[beast_http::field::origin], response);
+  Write(std::move(response), keep_alive);
+}
+
+void Session::Write(Response response, bool keep_alive) {
+  handler_.OnResponse(response.result_int());
+  response.keep_alive(keep_alive);
+  if (!keep_alive) closing_ = true;
+  response_ = std::make_shared<Response>(std::move(response));
+  stream_.expires_after(limits_.request_timeout);
+  beast_http::async_write(stream_, *response_,
+                          [self = shared_from_this()](const error_code& ec, std::size_t) {
+                            self->response_.reset();
+                            if (ec) return self->LingerAndClose();
+                            self->ReadHeader();
+                          });
+}
+
+void Session::LingerAndClose() {
+  // Half-close, then read what the peer still sends (briefly) so that our last response is not
+  // destroyed by a reset when unread request bytes remain in our receive buffer.
+  error_code ignored;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  if (!stream_.socket().is_open()) return;
+  stream_.expires_after(std::chrono::seconds(1));
+  DiscardUntilClosed();
+}
+
+void Session::DiscardUntilClosed() {
+  // The bytes are thrown away, so every session of this loop thread can share one scratch buffer.
+  thread_local std::array<char, 2048> scratch;
+  stream_.async_read_some(asio::buffer(scratch),
+                          [self = shared_from_this()](const error_code& ec, std::size_t) {
+                            if (!ec) return self->DiscardUntilClosed();
+                            error_code ignored;
+                            self->stream_.socket().close(ignored);
+                          });
+}
+
+asio::ip::tcp::socket Session::TakeSocket() {
+  taken_ = true;
+  stream_.expires_never();
+  return stream_.release_socket();
+}
+
+}  // namespace pushy::http

@@ -1,0 +1,77 @@
+#include "metrics/prometheus.h"
+
+#include <string_view>
+
+namespace pushy::metrics {
+namespace {
+
+void Emit(std::string& out, std::string_view name, std::string_view type, std::string_view help,
+          std::uint64_t value) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+  out.append(name).append(" ").append(std::to_string(value)).append("\n");
+}
+
+template <typename Get>
+std::uint64_t Sum(std::span<const LoopView> loops, Get get) {
+  std::uint64_t total = 0;
+  for (const LoopView& v : loops) total += get(v);
+  return total;
+}
+
+void EmitStatuses(std::string& out, std::span<const LoopView> loops) {
+  out.append("# HELP pushy_http_requests_total HTTP responses sent, by status code.\n");
+  out.append("# TYPE pushy_http_requests_total counter\n");
+  for (unsigned status = 100; status < 600; ++status) {
+    const auto n = Sum(loops, [&](const LoopView& v) { return v.loop->http_status[status].Get(); });
+    if (n == 0) continue;
+    out.append("pushy_http_requests_total{status=\"").append(std::to_string(status));
+    out.append("\"} ").append(std::to_string(n)).append("\n");
+  }
+}
+
+}  // namespace
+
+std::string RenderPrometheus(std::span<const LoopView> loops, const NodeGauges& node) {
+  std::string out;
+  out.reserve(4096);
+  auto loop_sum = [&](LocalCounter LoopMetrics::*field) {
+    return Sum(loops, [&](const LoopView& v) { return (v.loop->*field).Get(); });
+  };
+  auto pub_sum = [&](LocalCounter PublishMetrics::*field) {
+    return Sum(loops, [&](const LoopView& v) { return (v.publish->*field).Get(); });
+  };
+  Emit(out, "pushy_streams_open", "gauge", "Open SSE streams.", loop_sum(&LoopMetrics::streams_open));
+  Emit(out, "pushy_subscriptions", "gauge", "Stream subscriptions (stream, channel or pattern).",
+       loop_sum(&LoopMetrics::subscriptions));
+  Emit(out, "pushy_streams_opened_total", "counter", "SSE streams accepted.",
+       loop_sum(&LoopMetrics::streams_opened));
+  Emit(out, "pushy_streams_rejected_total", "counter", "Streams refused at MAX_CONNECTIONS.",
+       loop_sum(&LoopMetrics::streams_rejected_full));
+  Emit(out, "pushy_events_published_total", "counter", "Events accepted by the broker from this node.",
+       pub_sum(&PublishMetrics::events_published));
+  Emit(out, "pushy_publish_failures_total", "counter", "Publishes refused because the broker failed.",
+       pub_sum(&PublishMetrics::publish_failed));
+  Emit(out, "pushy_events_delivered_total", "counter", "Live event frames queued to streams.",
+       loop_sum(&LoopMetrics::events_delivered));
+  Emit(out, "pushy_events_replayed_total", "counter", "Events replayed from history on resume.",
+       loop_sum(&LoopMetrics::events_replayed));
+  Emit(out, "pushy_resets_total", "counter", "pushy.reset events sent (resume impossible).",
+       loop_sum(&LoopMetrics::resets_sent));
+  Emit(out, "pushy_slow_consumers_dropped_total", "counter",
+       "Streams cut off because their pending output passed STREAM_BUFFER_BYTES.",
+       loop_sum(&LoopMetrics::slow_consumers_dropped));
+  Emit(out, "pushy_streams_expired_total", "counter", "Streams ended at token expiry.",
+       loop_sum(&LoopMetrics::streams_expired));
+  Emit(out, "pushy_http_connections_open", "gauge", "Open HTTP connections (not yet streams).",
+       loop_sum(&LoopMetrics::http_connections_open));
+  EmitStatuses(out, loops);
+  Emit(out, "pushy_broker_up", "gauge", "1 when the broker is connected.", node.broker_up ? 1 : 0);
+  Emit(out, "pushy_ready", "gauge", "1 when the node accepts work (not draining).", node.ready ? 1 : 0);
+  Emit(out, "pushy_history_events", "gauge", "Events held in history.", node.history_events);
+  Emit(out, "pushy_history_channels", "gauge", "Channels with history.", node.history_channels);
+  Emit(out, "pushy_max_connections", "gauge", "Stream limit (MAX_CONNECTIONS).", node.max_connections);
+  return out;
+}
+
+}  // namespace pushy::metrics

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "metrics/loop_metrics.h"
+
+namespace pushy::metrics {
+
+struct LoopView {
+  const LoopMetrics* loop;
+  const PublishMetrics* publish;
+};
+
+struct NodeGauges {
+  bool broker_up = false;
+  bool ready = false;
+  std::uint64_t history_events = 0;
+  std::uint64_t history_channels = 0;
+  std::uint64_t max_connections = 0;
+};
+
+// Renders the whole scrape: every loop's counters summed, plus the node gauges.
+std::string RenderPrometheus(std::span<const LoopView> loops, const NodeGauges& node);
+
+}  // namespace pushy::metrics

@@ -1,0 +1,179 @@
+#include "server/node.h"
+
+#include <sys/resource.h>
+
+#include <atomic>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "broker/memory_broker.h"
+#include "core/log.h"
+#include "metrics/prometheus.h"
+#include "sse/frame.h"
+
+namespace pushy::server {
+namespace {
+
+namespace asio = boost::asio;
+
+// Streams need one descriptor each: take all the kernel allows, and keep some for HTTP
+// requests, listeners and the broker.
+std::size_t RaiseFileLimitAndDeriveMaxConnections(std::size_t configured) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+    getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  if (configured != 0) return configured;
+  const std::size_t files = limit.rlim_cur == RLIM_INFINITY ? 1'000'000 : limit.rlim_cur;
+  constexpr std::size_t kReserved = 128;
+  return files > kReserved * 2 ? files - kReserved : files / 2;
+}
+
+unsigned ThreadCount(unsigned configured) {
+  if (configured != 0) return configured;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+}  // namespace
+
+Node::Node(config::Config config) : config_(std::move(config)) {
+  limits_.max_body_bytes = config_.max_message_bytes;
+  limits_.request_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::seconds(config_.request_timeout));
+  cors_ = std::make_unique<http::CorsPolicy>(config_.allowed_origins);
+  history::Options history_options;
+  history_options.max_events_per_channel = config_.history_size;
+  history_options.ttl_ms = std::chrono::milliseconds(config_.history_ttl).count();
+  broker_ = std::make_unique<broker::MemoryBroker>(history_options, SystemClock::Instance());
+  const std::size_t max_connections = RaiseFileLimitAndDeriveMaxConnections(config_.max_connections);
+  services_ = std::make_unique<Services>(config_, *broker_, SystemClock::Instance(), max_connections);
+  services_->SetMetricsRenderer([this] { return RenderMetrics(); });
+  const unsigned threads = ThreadCount(config_.threads);
+  for (unsigned i = 0; i < threads; ++i) {
+    loops_.push_back(std::make_unique<Loop>(*services_, limits_, *cors_));
+  }
+}
+
+Node::~Node() = default;
+
+void Node::OnEvent(const EventPtr& event) {
+  const sse::FramePtr frame = sse::EncodeEvent(*event);
+  for (auto& loop : loops_) loop->PostEvent(event, frame);
+}
+
+bool Node::OpenListeners() {
+  boost::system::error_code ec;
+  asio::ip::address address = asio::ip::make_address(config_.host, ec);
+  if (ec) {
+    // A host name: resolving it once at start, before any loop runs, may block.
+    asio::io_context resolver_ioc;
+    asio::ip::tcp::resolver resolver(resolver_ioc);
+    auto results = resolver.resolve(config_.host, "", ec);
+    if (ec || results.empty()) {
+      log::Error("HOST: cannot resolve \"" + config_.host + "\": " + ec.message());
+      return false;
+    }
+    address = results.begin()->endpoint().address();
+  }
+  port_ = config_.port;
+  for (auto& loop : loops_) {
+    // With port 0 the first loop picks a free port and the others share it.
+    if ((ec = loop->Listen({address, port_}))) {
+      log::Error("cannot listen on " + config_.host + ":" + std::to_string(port_) + ": " +
+                 ec.message());
+      return false;
+    }
+    port_ = loop->local_endpoint().port();
+  }
+  return true;
+}
+
+int Node::Run() {
+  std::signal(SIGPIPE, SIG_IGN);
+  if (!OpenListeners()) return 1;
+  broker_->Start(*this);
+  log::Info("pushy listening on " + config_.host + ":" + std::to_string(port_) + " with " +
+            std::to_string(loops_.size()) + " threads, embedded broker, max connections " +
+            std::to_string(services_->max_connections()));
+  if (config_.demo) PrintBanner();
+
+  asio::io_context control;
+  auto guard = asio::make_work_guard(control);
+  std::atomic<std::size_t> running{loops_.size()};
+  asio::signal_set signals(control, SIGINT, SIGTERM);
+  asio::steady_timer deadline(control);
+  for (auto& loop : loops_) {
+    loop->StartThread([&] {
+      if (running.fetch_sub(1) == 1) asio::post(control, [&] {
+        signals.cancel();
+        deadline.cancel();
+        guard.reset();
+      });
+    });
+  }
+  bool draining = false;
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int signo) {
+        if (ec) return;
+        if (draining) {
+          log::Warn("second signal: stopping without waiting for the drain");
+          for (auto& loop : loops_) loop->ForceStop();
+          return;
+        }
+        draining = true;
+        log::Info("signal " + std::to_string(signo) + ": draining streams");
+        services_->BeginDrain();
+        const auto timeout = std::chrono::milliseconds(config_.shutdown_timeout);
+        // Streams end spread over half the timeout; the rest is margin for slow writers.
+        for (auto& loop : loops_) loop->PostDrain(timeout.count() / 2);
+        deadline.expires_after(timeout);
+        deadline.async_wait([&](const boost::system::error_code& wait_ec) {
+          if (wait_ec) return;
+          log::Warn("drain did not finish within SHUTDOWN_TIMEOUT; stopping");
+          for (auto& loop : loops_) loop->ForceStop();
+        });
+        signals.async_wait(on_signal);
+      };
+  signals.async_wait(on_signal);
+  control.run();
+  for (auto& loop : loops_) loop->Join();
+  broker_->Stop();
+  log::Info("pushy stopped");
+  return 0;
+}
+
+std::string Node::RenderMetrics() const {
+  std::vector<metrics::LoopView> views;
+  for (const auto& loop : loops_) views.push_back({&loop->metrics(), &loop->publish_metrics()});
+  const broker::Broker::Stats stats = broker_->GetStats();
+  metrics::NodeGauges gauges;
+  gauges.broker_up = broker_->Healthy();
+  gauges.ready = services_->ready();
+  gauges.history_events = stats.history_events;
+  gauges.history_channels = stats.history_channels;
+  gauges.max_connections = services_->max_connections();
+  return metrics::RenderPrometheus(views, gauges);
+}
+
+void Node::PrintBanner() const {
+  const std::string base = "http://" + config_.host + ":" + std::to_string(port_);
+  std::cout << "\n  Pushy demo node on " << base << " (embedded broker)\n"
+            << "  Demo publisher credentials (public, for local use only):\n"
+            << "    X-Client-ID:     " << config_.publisher_client_id << "\n"
+            << "    X-Client-Secret: " << config_.publisher_client_secret << "\n\n"
+            << "  Mint a token:\n"
+            << "    curl -s -X POST " << base << "/token -H 'Content-Type: application/json' \\\n"
+            << "      -H 'X-Client-ID: " << config_.publisher_client_id << "' -H 'X-Client-Secret: "
+            << config_.publisher_client_secret << "' \\\n"
+            << "      -d '{\"sub\":\"user123\",\"channels\":[\"news\",\"news.*\"]}'\n\n"
+            << std::flush;
+}
+
+}  // namespace pushy::server

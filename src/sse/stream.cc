@@ -1,0 +1,152 @@
+#include "sse/stream.h"
+
+#include <boost/asio/write.hpp>
+#include <utility>
+
+namespace pushy::sse {
+
+namespace asio = boost::asio;
+
+Stream::Stream(asio::ip::tcp::socket socket, Options options, StreamObserver& observer)
+    : socket_(std::move(socket)), options_(options), observer_(observer) {
+  // WatchPeer reads whatever arrived without blocking the loop.
+  boost::system::error_code ignored;
+  socket_.non_blocking(true, ignored);
+}
+
+void Stream::Open(std::string response_head, FramePtr first_frame, std::int64_t now_ms) {
+  last_activity_ms_ = now_ms;
+  Enqueue(std::make_shared<const std::string>(std::move(response_head)));
+  Enqueue(first_frame);
+  WatchPeer();
+}
+
+void Stream::GoLive(std::span<const FramePtr> frames, std::uint64_t watermark) {
+  if (state_ != State::kReplaying) return;
+  state_ = State::kLive;
+  watermark_ = watermark;
+  for (const FramePtr& frame : frames) {
+    if (!Enqueue(frame)) return;
+  }
+  auto held = std::move(held_);
+  held_.clear();
+  for (auto& [seq, frame] : held) Deliver(seq, frame);
+}
+
+void Stream::Deliver(std::uint64_t seq, const FramePtr& frame) {
+  switch (state_) {
+    case State::kReplaying:
+      pending_bytes_ += frame->size();
+      if (pending_bytes_ > options_.max_pending_bytes) return Abort(CloseReason::kSlowConsumer);
+      held_.emplace_back(seq, frame);
+      return;
+    case State::kLive:
+      if (seq <= watermark_) return;
+      watermark_ = seq;
+      Enqueue(frame);
+      return;
+    case State::kEnding:
+    case State::kClosed:
+      return;
+  }
+}
+
+void Stream::Tick(std::int64_t now_ms) {
+  if (state_ == State::kClosed || state_ == State::kEnding) return;
+  if (options_.expires_at_ms && now_ms >= *options_.expires_at_ms) {
+    return End(CloseReason::kTokenExpired);
+  }
+  if (!warned_ && options_.warn_at_ms && now_ms >= *options_.warn_at_ms) {
+    warned_ = true;
+    Enqueue(TokenExpiringFrame(*options_.expires_at_ms / 1000));
+  }
+  if (active_since_tick_) {
+    active_since_tick_ = false;
+    last_activity_ms_ = now_ms;
+  } else if (now_ms - last_activity_ms_ >= options_.heartbeat_ms) {
+    Enqueue(HeartbeatFrame());
+    active_since_tick_ = false;
+    last_activity_ms_ = now_ms;
+  }
+}
+
+void Stream::End(CloseReason reason) {
+  if (state_ == State::kClosed || state_ == State::kEnding) return;
+  // Held live events would be lost by an end during replay; they are at most a replay's worth
+  // and the client resumes from its last id, so nothing acknowledged is lost.
+  held_.clear();
+  state_ = State::kEnding;
+  end_reason_ = reason;
+  queue_.push_back(FinalChunk());
+  pending_bytes_ += FinalChunk()->size();
+  if (!writing_) StartWrite();
+}
+
+bool Stream::Enqueue(const FramePtr& frame) {
+  if (state_ == State::kClosed) return false;
+  pending_bytes_ += frame->size();
+  if (pending_bytes_ > options_.max_pending_bytes) {
+    Abort(CloseReason::kSlowConsumer);
+    return false;
+  }
+  active_since_tick_ = true;
+  queue_.push_back(frame);
+  if (!writing_) StartWrite();
+  return true;
+}
+
+void Stream::StartWrite() {
+  writing_ = true;
+  in_flight_.swap(queue_);
+  buffers_.clear();
+  for (const FramePtr& frame : in_flight_) buffers_.emplace_back(asio::buffer(*frame));
+  asio::async_write(socket_, buffers_,
+                    [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                      self->OnWritten(ec);
+                    });
+}
+
+void Stream::OnWritten(const boost::system::error_code& ec) {
+  writing_ = false;
+  for (const FramePtr& frame : in_flight_) pending_bytes_ -= frame->size();
+  in_flight_.clear();
+  if (state_ == State::kClosed) return;
+  if (ec) return Abort(CloseReason::kWriteError);
+  if (!queue_.empty()) return StartWrite();
+  if (state_ == State::kEnding) {
+    boost::system::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    Finish(end_reason_);
+  }
+}
+
+void Stream::WatchPeer() {
+  // Waiting for readability needs no buffer: an idle stream holds no read memory.
+  socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                     [self = shared_from_this()](const boost::system::error_code& ec) {
+                       if (self->state_ == State::kClosed) return;
+                       if (ec) return self->Abort(CloseReason::kPeerClosed);
+                       char sink[512];
+                       boost::system::error_code read_ec;
+                       const std::size_t n = self->socket_.read_some(asio::buffer(sink), read_ec);
+                       if (read_ec == asio::error::would_block) return self->WatchPeer();
+                       if (read_ec || n == 0) return self->Abort(CloseReason::kPeerClosed);
+                       self->WatchPeer();  // a client has nothing to say on a stream; ignore it
+                     });
+}
+
+void Stream::Abort(CloseReason reason) {
+  if (state_ == State::kClosed) return;
+  Finish(reason);
+}
+
+void Stream::Finish(CloseReason reason) {
+  state_ = State::kClosed;
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  queue_.clear();
+  held_.clear();
+  observer_.OnStreamClosed(*this, reason);
+}
+
+}  // namespace pushy::sse

@@ -1,0 +1,91 @@
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/event.h"
+#include "sse/frame.h"
+
+namespace pushy::sse {
+
+enum class CloseReason { kPeerClosed, kSlowConsumer, kTokenExpired, kDrained, kWriteError };
+
+class Stream;
+
+// Told once when a stream is finished; the owner (its event loop) then forgets it.
+class StreamObserver {
+ public:
+  virtual ~StreamObserver() = default;
+  virtual void OnStreamClosed(Stream& stream, CloseReason reason) = 0;
+};
+
+// One SSE subscriber after its response headers. Lives on one event loop for life: every method
+// must be called on that loop's thread. Owned by the loop (shared_ptr, so that in-flight socket
+// operations keep it alive until they complete).
+class Stream : public std::enable_shared_from_this<Stream> {
+ public:
+  struct Options {
+    std::size_t max_pending_bytes = 1 << 20;  // slow-consumer bound
+    std::int64_t heartbeat_ms = 15'000;
+    std::optional<std::int64_t> expires_at_ms;  // token exp: the stream ends then
+    std::optional<std::int64_t> warn_at_ms;     // when to send pushy.token_expiring
+  };
+
+  Stream(boost::asio::ip::tcp::socket socket, Options options, StreamObserver& observer);
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+
+  // Writes the response head and first frames, and starts watching for the peer to close.
+  // Until GoLive(), live events are held (within the same byte bound) so that a replay can be
+  // written first.
+  void Open(std::string response_head, FramePtr first_frame, std::int64_t now_ms);
+
+  // Resume: writes `frames` (already-encoded history), then the held live events newer than
+  // `watermark`, and from then on drops any live event at or below `watermark`.
+  void GoLive(std::span<const FramePtr> frames, std::uint64_t watermark);
+
+  // A live event; dropped if at or below the watermark (duplicate from overlap or the seam).
+  void Deliver(std::uint64_t seq, const FramePtr& frame);
+
+  // The loop's sweep: heartbeat when idle, token-expiry warning, end at expiry.
+  void Tick(std::int64_t now_ms);
+
+  // Graceful end: everything queued, then the final chunk, then close.
+  void End(CloseReason reason);
+
+  bool closed() const { return state_ == State::kClosed; }
+  std::size_t pending_bytes() const { return pending_bytes_; }
+
+ private:
+  enum class State { kReplaying, kLive, kEnding, kClosed };
+
+  bool Enqueue(const FramePtr& frame);
+  void StartWrite();
+  void OnWritten(const boost::system::error_code& ec);
+  void WatchPeer();
+  void Abort(CloseReason reason);
+  void Finish(CloseReason reason);
+
+  boost::asio::ip::tcp::socket socket_;
+  Options options_;
+  StreamObserver& observer_;
+  State state_ = State::kReplaying;
+  bool writing_ = false;
+  bool warned_ = false;
+  bool active_since_tick_ = false;
+  CloseReason end_reason_ = CloseReason::kDrained;
+  std::uint64_t watermark_ = 0;
+  std::int64_t last_activity_ms_ = 0;
+  std::size_t pending_bytes_ = 0;
+  std::vector<FramePtr> queue_;      // waiting for the socket
+  std::vector<FramePtr> in_flight_;  // being written, gathered into one write
+  std::vector<std::pair<std::uint64_t, FramePtr>> held_;  // live events during replay
+  std::vector<boost::asio::const_buffer> buffers_;
+};
+
+}  // namespace pushy::sse
