@@ -39,10 +39,12 @@ std::string MintToken(const Claims& claims, std::string_view key);
 // JWT, if present), its HMAC-SHA512 matches `key`, and its claims are well formed and current at
 // `now_seconds`: exp, when present, is after now; nbf, when present, is not after now. An empty
 // "channels" array is valid (it grants nothing). Errors, checked in this order:
-//   kTokenMalformed   over kMaxTokenBytes, not three segments, bad base64url, header or payload
-//                     not a JSON object (or nested too deep), typ not JWT, a "crit" header
+//   kTokenMalformed   over kMaxTokenBytes, not three segments, any segment not strict base64url,
+//                     header not a JSON object (or nested too deep)
 //   kTokenAlgorithm   alg missing, not a string, or anything but "HS512"
+//   kTokenMalformed   typ present but not "JWT" (any case), or a "crit" header
 //   kTokenSignature   signature not 64 bytes or not matching (checked before the payload is read)
+//   kTokenMalformed   payload not a JSON object (or nested too deep)
 //   kTokenClaims      channels missing / not an array of strings; sub not a string; meta not an
 //                     object; iat/exp/nbf not an integral number that fits in 64 bits
 //   kTokenExpired     now_seconds >= exp

@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <string_view>
 #include <type_traits>
+#include <variant>
 
 #include "config/redis_url.h"
 #include "config/settings.h"
@@ -213,13 +215,16 @@ Environment ProcessEnvironment() {
 LoadResult Load(const Environment& env, std::span<const std::string> args) {
   LoadResult result;
   const Flags flags = ParseFlags(args);
-  result.help_requested = flags.help;
-  result.error = flags.error;
-  if (flags.help || !result.error.empty()) {
-    if (flags.help) result.error.clear();
+  if (flags.help) {  // wins over every error, so `pushy --help` works on an empty machine
+    result.help_requested = true;
+    return result;
+  }
+  if (!flags.error.empty()) {
+    result.error = flags.error;
     return result;
   }
   Config config;
+  // Demo mode changes other rows' defaults, so it is read first (and again, harmlessly, below).
   const Setting& demo = DemoSetting();
   if (const auto raw = RawValue(demo, flags, env)) result.error = Apply(demo, *raw, config);
   std::vector<std::string_view> demo_defaults;

@@ -17,6 +17,8 @@ const char* MessageFor(Errc e) {
       return "invalid event name: 1-64 characters of A-Z a-z 0-9 _ . : -";
     case Errc::kInvalidLastEventId: return "invalid Last-Event-ID";
     case Errc::kTtlTooLarge: return "ttl exceeds the largest token lifetime (MAX_TOKEN_TTL)";
+    case Errc::kTokenTooLarge:
+      return "token would exceed 8 KiB: grant fewer channels or send less meta";
     case Errc::kUnsupportedMediaType: return "Content-Type must be application/json";
     case Errc::kPayloadTooLarge: return "request body too large";
     case Errc::kUriTooLong: return "request line too long";

@@ -20,6 +20,7 @@ enum class Errc {
   kInvalidEventName,       // event name breaks the naming rules
   kInvalidLastEventId,     // reserved: unparsable ids are treated as "unknown history"
   kTtlTooLarge,            // ttl over MAX_TOKEN_TTL
+  kTokenTooLarge,          // the claims asked for make a token over the verifiable size
   kUnsupportedMediaType,   // 415
   kPayloadTooLarge,        // 413
   kUriTooLong,             // 414

@@ -11,8 +11,13 @@ namespace asio = boost::asio;
 using boost::system::error_code;
 
 Listener::Listener(asio::io_context& ioc, const Limits& limits, const CorsPolicy& cors,
-                   RequestHandler& handler)
-    : acceptor_(ioc), backoff_(ioc), limits_(limits), cors_(cors), handler_(handler) {}
+                   RequestHandler& handler, SessionSet& sessions)
+    : acceptor_(ioc),
+      backoff_(ioc),
+      limits_(limits),
+      cors_(cors),
+      handler_(handler),
+      sessions_(sessions) {}
 
 error_code Listener::Open(const asio::ip::tcp::endpoint& endpoint) {
   error_code ec;

@@ -16,8 +16,10 @@ namespace pushy::http {
 // Loop thread only.
 class Listener {
  public:
+  // `sessions` must outlive `ioc`: handlers still queued when the io_context is destroyed own
+  // sessions, which leave the set as they go.
   Listener(boost::asio::io_context& ioc, const Limits& limits, const CorsPolicy& cors,
-           RequestHandler& handler);
+           RequestHandler& handler, SessionSet& sessions);
 
   boost::system::error_code Open(const boost::asio::ip::tcp::endpoint& endpoint);
   boost::asio::ip::tcp::endpoint local_endpoint() const;
@@ -34,7 +36,7 @@ class Listener {
   const Limits& limits_;
   const CorsPolicy& cors_;
   RequestHandler& handler_;
-  SessionSet sessions_;
+  SessionSet& sessions_;
   bool stopped_ = false;
 };
 

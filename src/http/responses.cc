@@ -17,6 +17,7 @@ Status StatusFor(const boost::system::error_code& ec) {
     case Errc::kInvalidEventName:
     case Errc::kInvalidLastEventId:
     case Errc::kTtlTooLarge:
+    case Errc::kTokenTooLarge:
     case Errc::kBadFraming:
     case Errc::kInvalidTarget: return Status::bad_request;
     case Errc::kUnsupportedMediaType: return Status::unsupported_media_type;

@@ -13,7 +13,7 @@ namespace asio = boost::asio;
 
 Loop::Loop(Services& services, const http::Limits& limits, const http::CorsPolicy& cors)
     : services_(services),
-      listener_(ioc_, limits, cors, *this),
+      listener_(ioc_, limits, cors, *this, sessions_),
       sweep_timer_(ioc_),
       sweep_interval_ms_(std::min<std::int64_t>(
           250, std::chrono::milliseconds(services.config().heartbeat_interval).count() / 4)) {

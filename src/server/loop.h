@@ -70,6 +70,7 @@ class Loop final : public http::RequestHandler, public sse::StreamObserver {
   void Sweep();
 
   Services& services_;
+  http::SessionSet sessions_;  // declared before ioc_ so that it outlives it
   boost::asio::io_context ioc_{1};
   http::Listener listener_;
   http::Router router_;

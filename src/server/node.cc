@@ -36,6 +36,8 @@ std::size_t RaiseFileLimitAndDeriveMaxConnections(std::size_t configured) {
   return files > kReserved * 2 ? files - kReserved : files / 2;
 }
 
+constexpr std::string_view kDemoPublisherSecret = "publisher_secret";
+
 unsigned ThreadCount(unsigned configured) {
   if (configured != 0) return configured;
   return std::max(1u, std::thread::hardware_concurrency());
@@ -164,6 +166,12 @@ std::string Node::RenderMetrics() const {
 
 void Node::PrintBanner() const {
   const std::string base = "http://" + config_.host + ":" + std::to_string(port_);
+  // Only the public demo credentials are ever printed; configured ones are secrets.
+  if (config_.publisher_client_secret != kDemoPublisherSecret) {
+    std::cout << "\n  Pushy demo node on " << base << " with your configured credentials\n\n"
+              << std::flush;
+    return;
+  }
   std::cout << "\n  Pushy demo node on " << base << " (embedded broker)\n"
             << "  Demo publisher credentials (public, for local use only):\n"
             << "    X-Client-ID:     " << config_.publisher_client_id << "\n"

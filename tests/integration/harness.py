@@ -15,6 +15,7 @@ import asyncio
 import atexit
 import base64
 import collections
+import faulthandler
 import hashlib
 import hmac
 import json
@@ -28,6 +29,9 @@ import threading
 import time
 import unittest
 import urllib.parse
+
+# Last line of defence against a hang: dump every thread's stack and exit.
+faulthandler.dump_traceback_later(float(os.environ.get("PUSHY_TEST_WATCHDOG", "280")), exit=True)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_BIN = os.path.normpath(os.path.join(HERE, "..", "..", "build", "dev", "src", "server",
@@ -49,7 +53,8 @@ CONTRACT_VARS = [
     "REDIS_URL", "HEARTBEAT_INTERVAL", "MAX_MESSAGE_BYTES", "HISTORY_SIZE", "HISTORY_TTL",
     "TOKEN_TTL", "MAX_TOKEN_TTL", "ALLOWED_ORIGINS", "MAX_CONNECTIONS", "THREADS",
 ]
-EXTRA_VARS = ["SHUTDOWN_TIMEOUT", "REQUEST_TIMEOUT", "STREAM_BUFFER_BYTES", "LOG_LEVEL"]
+EXTRA_VARS = ["SHUTDOWN_TIMEOUT", "REQUEST_TIMEOUT", "STREAM_BUFFER_BYTES", "LOG_LEVEL",
+              "PUSHY_DEMO"]
 
 ID_RE = re.compile(r"^[0-9a-f]{12}-[0-9]+$")
 
@@ -242,7 +247,11 @@ class HttpConn:
         if rcvbuf is not None:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.sock.settimeout(connect_timeout)
-        self.sock.connect((HOST, port))
+        try:
+            self.sock.connect((HOST, port))
+        except OSError:
+            self.sock.close()
+            raise
         self.sock.settimeout(timeout)
         self.buf = bytearray()
         self.eof = False

@@ -122,7 +122,7 @@ class CliTest(unittest.TestCase):
                 except (OSError, TimeoutError, harness.ConnectionClosed):
                     return False
             harness.wait_until(lambda: up() or proc.poll() is not None, 10, message="healthz")
-            self.assertIsNone(proc.poll(), proc.stderr.read().decode())
+            self.assertIsNone(proc.poll(), "pushy exited; --port ignored?")
             with self.assertRaises(OSError):
                 harness.request(env_port, "GET", "/healthz", timeout=1)
         finally:

@@ -67,13 +67,15 @@ class DeliveryTest(harness.ServerTestCase):
 
     def test_overlapping_entries_deliver_once(self):
         token = token_for(["ov.**"])
-        for path in ("/stream?channels=ov.*,ov.x", "/stream?channels=ov.x,ov.x",
-                     "/stream?channels=ov.**,ov.*,ov.x", "/stream?channel=ov.x&channel=ov.*"):
+        for path, covers_y in (("/stream?channels=ov.*,ov.x", True),
+                               ("/stream?channels=ov.x,ov.x", False),
+                               ("/stream?channels=ov.**,ov.*,ov.x", True),
+                               ("/stream?channel=ov.x&channel=ov.*", True)):
             with self.subTest(path=path):
                 with self.server.stream(path, token=token) as s:
                     self.assertEqual(s.status, 200)
                     ids = self.publish_all(["ov.x", "ov.y"])
-                    self.assertOnly(s, ids, "ov.x")
+                    self.assertOnly(s, ids if covers_y else ids[:1], "ov.x")
 
     def test_per_channel_order(self):
         n = 300
