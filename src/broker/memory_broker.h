@@ -35,7 +35,7 @@ class MemoryBroker final : public Broker {
   const Clock& clock_;
   const std::uint64_t epoch_;
   mutable std::mutex mutex_;
-  history::History history_;  // guarded by mutex_
+  history::History history_;    // guarded by mutex_
   std::uint64_t next_seq_ = 1;  // guarded by mutex_
   EventSink* sink_ = nullptr;   // guarded by mutex_
 };

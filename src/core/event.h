@@ -12,9 +12,9 @@ namespace pushy {
 // form (one line), carried byte for byte to every subscriber.
 struct Event {
   EventId id;
-  std::string channel;  // always a concrete channel name, never a pattern
-  std::string name;     // SSE event name; "message" when the publisher gave none
-  std::string data;     // compact JSON text
+  std::string channel;     // always a concrete channel name, never a pattern
+  std::string name;        // SSE event name; "message" when the publisher gave none
+  std::string data;        // compact JSON text
   std::int64_t ts_ms = 0;  // publish time, milliseconds since the Unix epoch
 };
 

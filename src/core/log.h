@@ -13,7 +13,9 @@ bool ParseLevel(std::string_view text, Level& level);
 bool Enabled(Level level);
 void Write(Level level, std::string_view message);
 
-inline void Debug(std::string_view m) { if (Enabled(Level::kDebug)) Write(Level::kDebug, m); }
+inline void Debug(std::string_view m) {
+  if (Enabled(Level::kDebug)) Write(Level::kDebug, m);
+}
 inline void Info(std::string_view m) { Write(Level::kInfo, m); }
 inline void Warn(std::string_view m) { Write(Level::kWarn, m); }
 inline void Error(std::string_view m) { Write(Level::kError, m); }

@@ -8,7 +8,8 @@ namespace pushy::http {
 Status StatusFor(const boost::system::error_code& ec) {
   if (ec.category() != PushyCategory()) return Status::internal_server_error;
   switch (static_cast<Errc>(ec.value())) {
-    case Errc::kOk: return Status::ok;
+    case Errc::kOk:
+      return Status::ok;
     case Errc::kMalformedJson:
     case Errc::kInvalidBody:
     case Errc::kMissingData:
@@ -19,14 +20,22 @@ Status StatusFor(const boost::system::error_code& ec) {
     case Errc::kTtlTooLarge:
     case Errc::kTokenTooLarge:
     case Errc::kBadFraming:
-    case Errc::kInvalidTarget: return Status::bad_request;
-    case Errc::kUnsupportedMediaType: return Status::unsupported_media_type;
-    case Errc::kPayloadTooLarge: return Status::payload_too_large;
-    case Errc::kUriTooLong: return Status::uri_too_long;
-    case Errc::kHeadersTooLarge: return Status::request_header_fields_too_large;
-    case Errc::kRequestTimeout: return Status::request_timeout;
-    case Errc::kNotFound: return Status::not_found;
-    case Errc::kMethodNotAllowed: return Status::method_not_allowed;
+    case Errc::kInvalidTarget:
+      return Status::bad_request;
+    case Errc::kUnsupportedMediaType:
+      return Status::unsupported_media_type;
+    case Errc::kPayloadTooLarge:
+      return Status::payload_too_large;
+    case Errc::kUriTooLong:
+      return Status::uri_too_long;
+    case Errc::kHeadersTooLarge:
+      return Status::request_header_fields_too_large;
+    case Errc::kRequestTimeout:
+      return Status::request_timeout;
+    case Errc::kNotFound:
+      return Status::not_found;
+    case Errc::kMethodNotAllowed:
+      return Status::method_not_allowed;
     case Errc::kMissingCredentials:
     case Errc::kBadCredentials:
     case Errc::kMissingToken:
@@ -36,11 +45,14 @@ Status StatusFor(const boost::system::error_code& ec) {
     case Errc::kTokenSignature:
     case Errc::kTokenExpired:
     case Errc::kTokenNotYetValid:
-    case Errc::kTokenClaims: return Status::unauthorized;
-    case Errc::kNotGranted: return Status::forbidden;
+    case Errc::kTokenClaims:
+      return Status::unauthorized;
+    case Errc::kNotGranted:
+      return Status::forbidden;
     case Errc::kTooManyConnections:
     case Errc::kBrokerUnavailable:
-    case Errc::kShuttingDown: return Status::service_unavailable;
+    case Errc::kShuttingDown:
+      return Status::service_unavailable;
   }
   return Status::internal_server_error;
 }
@@ -66,9 +78,8 @@ Response ErrorResponse(Status status, std::string_view message, unsigned version
 
 Response ErrorResponse(const boost::system::error_code& ec, unsigned version) {
   const Status status = StatusFor(ec);
-  Response res = ErrorResponse(status, ec.category() == PushyCategory() ? ec.message()
-                                                                          : "internal error",
-                               version);
+  Response res = ErrorResponse(
+      status, ec.category() == PushyCategory() ? ec.message() : "internal error", version);
   if (status == Status::service_unavailable) res.set(beast_http::field::retry_after, "5");
   if (status == Status::unauthorized) res.set(beast_http::field::www_authenticate, "Bearer");
   return res;

@@ -1,10 +1,10 @@
 #include "http/session.h"
 
+#include <array>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <array>
 #include <vector>
 
 #include "core/error.h"
@@ -31,7 +31,12 @@ void SessionSet::ShutdownAll() {
 
 Session::Session(asio::ip::tcp::socket socket, const Limits& limits, const CorsPolicy& cors,
                  RequestHandler& handler, SessionSet& set)
-    : stream_(std::move(socket)), limits_(limits), cors_(cors), handler_(handler), set_(set) {
+    : stream_(std::move(socket)),
+      deadline_(stream_.get_executor()),
+      limits_(limits),
+      cors_(cors),
+      handler_(handler),
+      set_(set) {
   set_.Add(this);
 }
 
@@ -54,11 +59,11 @@ void Session::ReadHeader() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
   parser_->body_limit(limits_.max_body_bytes);
-  stream_.expires_after(limits_.request_timeout);
-  beast_http::async_read_header(stream_, buffer_, *parser_,
-                                [self = shared_from_this()](const error_code& ec, std::size_t) {
-                                  self->OnHeader(ec);
-                                });
+  stream_.expires_never();  // the write's expiry must not cut the next read
+  ArmDeadline();
+  beast_http::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](const error_code& ec, std::size_t) { self->OnHeader(ec); });
 }
 
 void Session::OnHeader(const error_code& ec) {
@@ -85,10 +90,9 @@ void Session::OnHeader(const error_code& ec) {
 }
 
 void Session::ReadBody() {
-  beast_http::async_read(stream_, buffer_, *parser_,
-                         [self = shared_from_this()](const error_code& ec, std::size_t) {
-                           self->OnBody(ec);
-                         });
+  beast_http::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](const error_code& ec, std::size_t) { self->OnBody(ec); });
 }
 
 void Session::OnBody(const error_code& ec) {
@@ -96,30 +100,47 @@ void Session::OnBody(const error_code& ec) {
   Dispatch();
 }
 
+void Session::ArmDeadline() {
+  // A timer of our own rather than the stream's expiry: Beast closes the socket when that one
+  // fires, and a stalled request deserves a 408 before the close.
+  deadline_.expires_after(limits_.request_timeout);
+  deadline_.async_wait([weak = weak_from_this()](const error_code& ec) {
+    auto self = weak.lock();
+    if (ec || !self) return;
+    self->timed_out_ = true;
+    error_code ignored;
+    self->stream_.socket().cancel(ignored);
+  });
+}
+
 void Session::Dispatch() {
-  stream_.expires_never();
+  deadline_.cancel();
   request_ = parser_->release();
   parser_.reset();
   handler_.Handle(Exchange(shared_from_this()));
 }
 
 void Session::OnReadError(const error_code& ec) {
-  if (ec == beast_http::error::end_of_stream || ec == asio::error::eof ||
-      ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
-    return LingerAndClose();
-  }
-  if (ec == beast::error::timeout) {
+  if (timed_out_) {
     // Idle keep-alive connections just close; a request that started and stalled gets a 408.
     if (buffer_.size() == 0 && !parser_->got_some()) return LingerAndClose();
     return Reject(Errc::kRequestTimeout);
   }
+  if (ec == beast_http::error::end_of_stream || ec == asio::error::eof ||
+      ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+    return LingerAndClose();
+  }
   if (ec == beast_http::error::header_limit) {
-    const std::string_view seen(static_cast<const char*>(buffer_.data().data()),
-                                buffer_.data().size());
-    const bool line_complete = seen.find("\r\n") != std::string_view::npos;
-    return Reject(line_complete && seen.find("\r\n") <= limits_.max_request_line
-                      ? Errc::kHeadersTooLarge
-                      : Errc::kUriTooLong);
+    // The parser may already have taken the request line out of the buffer: ask it first.
+    const std::string_view target = parser_->get().target();
+    bool line_too_long = target.size() > limits_.max_request_line;
+    if (target.empty()) {
+      const std::string_view seen(static_cast<const char*>(buffer_.data().data()),
+                                  buffer_.data().size());
+      const auto line_end = seen.find("\r\n");
+      line_too_long = line_end == std::string_view::npos || line_end > limits_.max_request_line;
+    }
+    return Reject(line_too_long ? Errc::kUriTooLong : Errc::kHeadersTooLarge);
   }
   if (ec == beast_http::error::body_limit) return Reject(Errc::kPayloadTooLarge);
   Reject(Errc::kBadFraming);
@@ -152,6 +173,7 @@ void Session::Write(Response response, bool keep_alive) {
 }
 
 void Session::LingerAndClose() {
+  deadline_.cancel();
   // Half-close, then read what the peer still sends (briefly) so that our last response is not
   // destroyed by a reset when unread request bytes remain in our receive buffer.
   error_code ignored;
@@ -174,6 +196,7 @@ void Session::DiscardUntilClosed() {
 
 asio::ip::tcp::socket Session::TakeSocket() {
   taken_ = true;
+  deadline_.cancel();
   stream_.expires_never();
   return stream_.release_socket();
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -62,6 +63,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnHeader(const boost::system::error_code& ec);
   void ReadBody();
   void OnBody(const boost::system::error_code& ec);
+  void ArmDeadline();
   void Dispatch();
   void Respond(Response response);
   void OnReadError(const boost::system::error_code& ec);
@@ -72,6 +74,7 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::ip::tcp::socket TakeSocket();
 
   boost::beast::tcp_stream stream_;
+  boost::asio::steady_timer deadline_;  // the request must arrive whole before it fires
   boost::beast::flat_buffer buffer_;
   std::optional<beast_http::request_parser<beast_http::string_body>> parser_;
   Request request_;
@@ -80,9 +83,10 @@ class Session : public std::enable_shared_from_this<Session> {
   const CorsPolicy& cors_;
   RequestHandler& handler_;
   SessionSet& set_;
-  bool busy_ = false;      // a request is being handled or answered
-  bool closing_ = false;   // no more requests after the current one
-  bool taken_ = false;     // socket handed to a stream
+  bool busy_ = false;       // a request is being handled or answered
+  bool closing_ = false;    // no more requests after the current one
+  bool taken_ = false;      // socket handed to a stream
+  bool timed_out_ = false;  // the deadline fired while reading a request
 };
 
 // The sessions of one event loop, so that a drain can reach them. Loop thread only.

@@ -41,17 +41,18 @@ std::string RenderPrometheus(std::span<const LoopView> loops, const NodeGauges& 
   auto pub_sum = [&](LocalCounter PublishMetrics::*field) {
     return Sum(loops, [&](const LoopView& v) { return (v.publish->*field).Get(); });
   };
-  Emit(out, "pushy_streams_open", "gauge", "Open SSE streams.", loop_sum(&LoopMetrics::streams_open));
+  Emit(out, "pushy_streams_open", "gauge", "Open SSE streams.",
+       loop_sum(&LoopMetrics::streams_open));
   Emit(out, "pushy_subscriptions", "gauge", "Stream subscriptions (stream, channel or pattern).",
        loop_sum(&LoopMetrics::subscriptions));
   Emit(out, "pushy_streams_opened_total", "counter", "SSE streams accepted.",
        loop_sum(&LoopMetrics::streams_opened));
   Emit(out, "pushy_streams_rejected_total", "counter", "Streams refused at MAX_CONNECTIONS.",
        loop_sum(&LoopMetrics::streams_rejected_full));
-  Emit(out, "pushy_events_published_total", "counter", "Events accepted by the broker from this node.",
-       pub_sum(&PublishMetrics::events_published));
-  Emit(out, "pushy_publish_failures_total", "counter", "Publishes refused because the broker failed.",
-       pub_sum(&PublishMetrics::publish_failed));
+  Emit(out, "pushy_events_published_total", "counter",
+       "Events accepted by the broker from this node.", pub_sum(&PublishMetrics::events_published));
+  Emit(out, "pushy_publish_failures_total", "counter",
+       "Publishes refused because the broker failed.", pub_sum(&PublishMetrics::publish_failed));
   Emit(out, "pushy_events_delivered_total", "counter", "Live event frames queued to streams.",
        loop_sum(&LoopMetrics::events_delivered));
   Emit(out, "pushy_events_replayed_total", "counter", "Events replayed from history on resume.",
@@ -67,10 +68,12 @@ std::string RenderPrometheus(std::span<const LoopView> loops, const NodeGauges& 
        loop_sum(&LoopMetrics::http_connections_open));
   EmitStatuses(out, loops);
   Emit(out, "pushy_broker_up", "gauge", "1 when the broker is connected.", node.broker_up ? 1 : 0);
-  Emit(out, "pushy_ready", "gauge", "1 when the node accepts work (not draining).", node.ready ? 1 : 0);
+  Emit(out, "pushy_ready", "gauge", "1 when the node accepts work (not draining).",
+       node.ready ? 1 : 0);
   Emit(out, "pushy_history_events", "gauge", "Events held in history.", node.history_events);
   Emit(out, "pushy_history_channels", "gauge", "Channels with history.", node.history_channels);
-  Emit(out, "pushy_max_connections", "gauge", "Stream limit (MAX_CONNECTIONS).", node.max_connections);
+  Emit(out, "pushy_max_connections", "gauge", "Stream limit (MAX_CONNECTIONS).",
+       node.max_connections);
   return out;
 }
 

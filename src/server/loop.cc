@@ -38,9 +38,8 @@ void Loop::Join() {
 }
 
 void Loop::PostEvent(EventPtr event, sse::FramePtr frame) {
-  asio::post(ioc_, [this, event = std::move(event), frame = std::move(frame)] {
-    Deliver(event, frame);
-  });
+  asio::post(ioc_,
+             [this, event = std::move(event), frame = std::move(frame)] { Deliver(event, frame); });
 }
 
 void Loop::PostDrain(std::int64_t window_ms) {
@@ -72,13 +71,15 @@ void Loop::AddStream(std::shared_ptr<sse::Stream> stream, std::vector<std::strin
   // Subscribed before asking for history: every event after the broker's answer arrives live,
   // every event up to it is in the answer, and the stream's watermark drops the overlap.
   std::weak_ptr<sse::Stream> weak = streams_.at(raw).stream;
-  services_.broker().Replay(
-      std::move(last_event_id), std::move(replay_entries),
-      [this, weak](Result<broker::ReplayResult> result) {
-        asio::dispatch(ioc_, [this, weak, result = std::move(result)] {
-          if (auto alive = weak.lock(); alive && !alive->closed()) Resume(alive.get(), result);
-        });
-      });
+  services_.broker().Replay(std::move(last_event_id), std::move(replay_entries),
+                            [this, weak](Result<broker::ReplayResult> result) {
+                              asio::dispatch(ioc_, [this, weak, result = std::move(result)] {
+                                if (auto alive = weak.lock(); alive && !alive->closed())
+                                  Resume(alive.get(), result);
+                              });
+                            });
+  // Admitted just before the drain began: it ends like the others, after its replay.
+  if (draining_) raw->End(sse::CloseReason::kDrained);
 }
 
 void Loop::Resume(sse::Stream* stream, const Result<broker::ReplayResult>& result) {

@@ -54,8 +54,10 @@ Node::Node(config::Config config) : config_(std::move(config)) {
   history_options.max_events_per_channel = config_.history_size;
   history_options.ttl_ms = std::chrono::milliseconds(config_.history_ttl).count();
   broker_ = std::make_unique<broker::MemoryBroker>(history_options, SystemClock::Instance());
-  const std::size_t max_connections = RaiseFileLimitAndDeriveMaxConnections(config_.max_connections);
-  services_ = std::make_unique<Services>(config_, *broker_, SystemClock::Instance(), max_connections);
+  const std::size_t max_connections =
+      RaiseFileLimitAndDeriveMaxConnections(config_.max_connections);
+  services_ =
+      std::make_unique<Services>(config_, *broker_, SystemClock::Instance(), max_connections);
   services_->SetMetricsRenderer([this] { return RenderMetrics(); });
   const unsigned threads = ThreadCount(config_.threads);
   for (unsigned i = 0; i < threads; ++i) {
@@ -113,11 +115,12 @@ int Node::Run() {
   asio::steady_timer deadline(control);
   for (auto& loop : loops_) {
     loop->StartThread([&] {
-      if (running.fetch_sub(1) == 1) asio::post(control, [&] {
-        signals.cancel();
-        deadline.cancel();
-        guard.reset();
-      });
+      if (running.fetch_sub(1) == 1)
+        asio::post(control, [&] {
+          signals.cancel();
+          deadline.cancel();
+          guard.reset();
+        });
     });
   }
   bool draining = false;
@@ -178,8 +181,8 @@ void Node::PrintBanner() const {
             << "    X-Client-Secret: " << config_.publisher_client_secret << "\n\n"
             << "  Mint a token:\n"
             << "    curl -s -X POST " << base << "/token -H 'Content-Type: application/json' \\\n"
-            << "      -H 'X-Client-ID: " << config_.publisher_client_id << "' -H 'X-Client-Secret: "
-            << config_.publisher_client_secret << "' \\\n"
+            << "      -H 'X-Client-ID: " << config_.publisher_client_id
+            << "' -H 'X-Client-Secret: " << config_.publisher_client_secret << "' \\\n"
             << "      -d '{\"sub\":\"user123\",\"channels\":[\"news\",\"news.*\"]}'\n\n"
             << std::flush;
 }

@@ -20,9 +20,12 @@ bool IsValidEventName(std::string_view name) {
 
 boost::system::error_code CheckPublishChannel(std::string_view channel) {
   switch (channels::Classify(channel)) {
-    case channels::EntryKind::kName: return {};
-    case channels::EntryKind::kPattern: return Errc::kPatternNotPublishable;
-    case channels::EntryKind::kInvalid: break;
+    case channels::EntryKind::kName:
+      return {};
+    case channels::EntryKind::kPattern:
+      return Errc::kPatternNotPublishable;
+    case channels::EntryKind::kInvalid:
+      break;
   }
   return Errc::kInvalidChannel;
 }

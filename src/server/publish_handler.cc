@@ -14,12 +14,11 @@ void Publish(Services& services, Loop& loop, const http::Exchange& exchange, boo
              std::vector<PublishRequest> requests) {
   const unsigned version = exchange.request().version();
   const std::size_t count = requests.size();
-  services.broker().Publish(
-      std::move(requests),
-      [&loop, exchange, batch, version, count](Result<std::vector<EventId>> ids) {
-        // The broker may answer from its own thread: the exchange belongs to the loop.
-        boost::asio::dispatch(loop.ioc(), [&loop, exchange, batch, version, count,
-                                           ids = std::move(ids)] {
+  services.broker().Publish(std::move(requests), [&loop, exchange, batch, version,
+                                                  count](Result<std::vector<EventId>> ids) {
+    // The broker may answer from its own thread: the exchange belongs to the loop.
+    boost::asio::dispatch(
+        loop.ioc(), [&loop, exchange, batch, version, count, ids = std::move(ids)] {
           if (!ids) {
             loop.publish_metrics().publish_failed.Add(count);
             return exchange.Respond(http::ErrorResponse(Errc::kBrokerUnavailable, version));
@@ -33,7 +32,7 @@ void Publish(Services& services, Loop& loop, const http::Exchange& exchange, boo
           body.append(batch ? "]}" : "}");
           exchange.Respond(http::JsonResponse(http::Status::ok, std::move(body), version));
         });
-      });
+  });
 }
 
 // Authenticates, parses and authorises; on failure answers and returns nullopt.

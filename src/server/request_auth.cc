@@ -40,8 +40,7 @@ Result<auth::Claims> AuthenticateClient(const Services& services, const http::Re
     }
   }
   if (token.empty()) return make_error_code(Errc::kMissingToken);
-  return auth::VerifyToken(token, services.config().auth_secret_key,
-                           services.clock().NowSeconds());
+  return auth::VerifyToken(token, services.config().auth_secret_key, services.clock().NowSeconds());
 }
 
 Result<Caller> AuthenticatePublisher(const Services& services, const http::Request& req) {

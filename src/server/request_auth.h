@@ -13,7 +13,7 @@ namespace pushy::server {
 
 // Who is asking, as far as publishing is concerned.
 struct Caller {
-  bool trusted = false;              // publisher credentials: may publish anywhere
+  bool trusted = false;                // publisher credentials: may publish anywhere
   std::optional<auth::Claims> claims;  // a client token: may publish where it is granted
 };
 

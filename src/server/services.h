@@ -42,7 +42,9 @@ class Services {
   bool ready() const { return !draining() && broker_.Healthy(); }
 
   // Set once by the node before the loops start: renders every loop's counters.
-  void SetMetricsRenderer(std::function<std::string()> render) { render_metrics_ = std::move(render); }
+  void SetMetricsRenderer(std::function<std::string()> render) {
+    render_metrics_ = std::move(render);
+  }
   std::string RenderMetrics() const { return render_metrics_ ? render_metrics_() : std::string(); }
 
  private:

@@ -79,10 +79,10 @@ void HandleToken(const Services& services, const http::Exchange& exchange) {
   const std::string token = auth::MintToken(*claims, services.config().auth_secret_key);
   // A token we would refuse to verify must not be handed out.
   if (token.size() > auth::kMaxTokenBytes) return respond_error(Errc::kTokenTooLarge);
-  exchange.Respond(http::JsonResponse(http::Status::ok,
-                                      "{\"token\":\"" + token + "\",\"expires_at\":" +
-                                          std::to_string(*claims->exp) + "}",
-                                      req.version()));
+  exchange.Respond(http::JsonResponse(
+      http::Status::ok,
+      "{\"token\":\"" + token + "\",\"expires_at\":" + std::to_string(*claims->exp) + "}",
+      req.version()));
 }
 
 }  // namespace pushy::server

@@ -1,5 +1,7 @@
 #include "sse/frame.h"
 
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <cassert>
 #include <cstdio>
 
@@ -39,9 +41,11 @@ const FramePtr& HeartbeatFrame() {
 }
 
 FramePtr ResetFrame(EventId head, std::string_view reason, std::string_view message) {
-  std::string text = "id: " + FormatEventId(head) + "\nevent: pushy.reset\ndata: {\"reason\":\"";
-  text.append(reason).append("\",\"message\":\"").append(message).append("\"}\n\n");
-  return Chunk(text);
+  boost::json::object data;
+  data["reason"] = reason;
+  data["message"] = message;
+  return Chunk("id: " + FormatEventId(head) +
+               "\nevent: pushy.reset\ndata: " + boost::json::serialize(data) + "\n\n");
 }
 
 FramePtr TokenExpiringFrame(std::int64_t expires_at_seconds) {

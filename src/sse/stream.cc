@@ -30,7 +30,9 @@ void Stream::GoLive(std::span<const FramePtr> frames, std::uint64_t watermark) {
   }
   auto held = std::move(held_);
   held_.clear();
-  for (auto& [seq, frame] : held) Deliver(seq, frame);
+  // Held frames were counted when they arrived; Deliver counts the ones it queues again.
+  for (const auto& [seq, frame] : held) pending_bytes_ -= frame->size();
+  for (const auto& [seq, frame] : held) Deliver(seq, frame);
 }
 
 void Stream::Deliver(std::uint64_t seq, const FramePtr& frame) {
@@ -56,7 +58,7 @@ void Stream::Tick(std::int64_t now_ms) {
   if (options_.expires_at_ms && now_ms >= *options_.expires_at_ms) {
     return End(CloseReason::kTokenExpired);
   }
-  if (!warned_ && options_.warn_at_ms && now_ms >= *options_.warn_at_ms) {
+  if (!warned_ && options_.warn_at_ms && options_.expires_at_ms && now_ms >= *options_.warn_at_ms) {
     warned_ = true;
     Enqueue(TokenExpiringFrame(*options_.expires_at_ms / 1000));
   }
@@ -74,6 +76,7 @@ void Stream::End(CloseReason reason) {
   if (state_ == State::kClosed || state_ == State::kEnding) return;
   // Held live events would be lost by an end during replay; they are at most a replay's worth
   // and the client resumes from its last id, so nothing acknowledged is lost.
+  for (const auto& [seq, frame] : held_) pending_bytes_ -= frame->size();
   held_.clear();
   state_ = State::kEnding;
   end_reason_ = reason;

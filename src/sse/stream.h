@@ -82,8 +82,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   std::uint64_t watermark_ = 0;
   std::int64_t last_activity_ms_ = 0;
   std::size_t pending_bytes_ = 0;
-  std::vector<FramePtr> queue_;      // waiting for the socket
-  std::vector<FramePtr> in_flight_;  // being written, gathered into one write
+  std::vector<FramePtr> queue_;                           // waiting for the socket
+  std::vector<FramePtr> in_flight_;                       // being written, gathered into one write
   std::vector<std::pair<std::uint64_t, FramePtr>> held_;  // live events during replay
   std::vector<boost::asio::const_buffer> buffers_;
 };

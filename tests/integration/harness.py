@@ -870,6 +870,21 @@ class AsyncSseStream:
                     raise AssertionError("got %d of %d events: %s" % (len(out), n, e))
         return out
 
+    async def collect(self, n, idle_timeout, deadline):
+        """Up to n events; stops early (returning what it has) after `idle_timeout` seconds
+        without data, at `deadline` (time.monotonic()), or when the stream ends."""
+        out = []
+        while len(out) < n:
+            while self.items and len(out) < n:
+                out.append(self.items.popleft())
+            if len(out) >= n:
+                break
+            try:
+                await self._pump(min(deadline, time.monotonic() + idle_timeout))
+            except (TimeoutError, StreamEnded):
+                break
+        return out
+
     def close(self):
         if self.writer is not None:
             self.writer.close()

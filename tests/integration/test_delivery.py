@@ -109,6 +109,22 @@ class DeliveryTest(harness.ServerTestCase):
             for s in streams:
                 s.close()
 
+    def test_publishes_from_many_connections(self):
+        # Each publish on a fresh connection, so consecutive events enter the server on
+        # different I/O threads; every subscriber must still get every one, in order.
+        streams = [self.server.stream("mcx.x") for _ in range(4)]
+        try:
+            ids = [self.server.publish("mcx.x", i) for i in range(150)]
+            for i, s in enumerate(streams):
+                with self.subTest(stream=i):
+                    got = [e.id for e in s.collect(1.0) if e.kind == "event"]
+                    self.assertEqual(sorted(set(ids) - set(got), key=seq_of), [],
+                                     "events lost")
+                    self.assertEqual(got, ids)
+        finally:
+            for s in streams:
+                s.close()
+
     def test_closed_subscriber_does_not_disturb_others(self):
         a = self.server.stream("cl.x")
         with self.server.stream("cl.x") as b:

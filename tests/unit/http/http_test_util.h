@@ -82,7 +82,7 @@ class TestServer {
       : limits_(limits),
         cors_(std::move(origins)),
         handler_(router_),
-        listener_(ioc, limits_, cors_, handler_) {
+        listener_(ioc, limits_, cors_, handler_, sessions_) {
     AddRoutes();
     const auto ec = listener_.Open(tcp::endpoint(asio::ip::address_v4::loopback(), 0));
     EXPECT_FALSE(ec) << ec.message();
@@ -101,6 +101,12 @@ class TestServer {
   std::size_t session_count() const { return listener_.session_count(); }
   void Stop() { listener_.Stop(); }
 
+ private:
+  // Declared before `ioc`: sessions still owned by queued handlers leave this set when the
+  // io_context is destroyed.
+  SessionSet sessions_;
+
+ public:
   asio::io_context ioc;
   std::vector<Seen> seen;          // what the handlers got, in order
   std::vector<tcp::socket> taken;  // sockets handed over by /take

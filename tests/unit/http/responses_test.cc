@@ -29,6 +29,7 @@ const std::vector<StatusCase> kStatusTable = {
     {Errc::kInvalidEventName, 400},
     {Errc::kInvalidLastEventId, 400},
     {Errc::kTtlTooLarge, 400},
+    {Errc::kTokenTooLarge, 400},
     {Errc::kUnsupportedMediaType, 415},
     {Errc::kPayloadTooLarge, 413},
     {Errc::kUriTooLong, 414},
