@@ -17,6 +17,10 @@ class EventSink {
  public:
   virtual ~EventSink() = default;
   virtual void OnEvent(const EventPtr& event) = 0;
+  // Events this node should have delivered may be lost for good (a broker outage that outlasted
+  // history, or a broker that lost its data and started a new epoch). Every stream gets
+  // `pushy.reset` carrying `head` and continues live after it.
+  virtual void OnHistoryLost(EventId head) = 0;
 };
 
 // What a resuming stream gets: the events it missed, or the news that it cannot know them.
@@ -64,8 +68,15 @@ class Broker {
   virtual bool Healthy() const = 0;
 
   struct Stats {
-    std::uint64_t history_events = 0;
-    std::uint64_t history_channels = 0;
+    std::uint64_t history_events = 0;    // memory broker only
+    std::uint64_t history_channels = 0;  // memory broker only
+    // Cluster brokers (Redis):
+    bool remote = false;                 // the fields below are meaningful
+    std::uint64_t reconnects = 0;        // subscription/command connections re-established
+    std::uint64_t catchup_events = 0;    // events recovered from history after a reconnect
+    std::uint64_t history_lost = 0;      // OnHistoryLost calls
+    std::uint64_t subscriptions = 0;     // SUBSCRIBE + PSUBSCRIBE held at the broker
+    double round_trip_ms = 0;            // latest command round trip
   };
   virtual Stats GetStats() const = 0;
 };

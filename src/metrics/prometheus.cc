@@ -30,6 +30,23 @@ void EmitStatuses(std::string& out, std::span<const LoopView> loops) {
   }
 }
 
+void EmitRemote(std::string& out, const NodeGauges& node) {
+  Emit(out, "pushy_broker_reconnects_total", "counter", "Redis connections re-established.",
+       node.broker_reconnects);
+  Emit(out, "pushy_broker_catchup_events_total", "counter",
+       "Events recovered from history after a reconnect.", node.broker_catchup_events);
+  Emit(out, "pushy_broker_history_lost_total", "counter",
+       "Times events may have been lost for good (streams got pushy.reset).",
+       node.broker_history_lost);
+  Emit(out, "pushy_broker_subscriptions", "gauge", "Channels and patterns subscribed at Redis.",
+       node.broker_subscriptions);
+  out.append("# HELP pushy_broker_round_trip_seconds Latest Redis command round trip.\n");
+  out.append("# TYPE pushy_broker_round_trip_seconds gauge\n");
+  out.append("pushy_broker_round_trip_seconds ")
+      .append(std::to_string(node.broker_round_trip_ms / 1000.0))
+      .append("\n");
+}
+
 }  // namespace
 
 std::string RenderPrometheus(std::span<const LoopView> loops, const NodeGauges& node) {

@@ -42,6 +42,15 @@ void Loop::PostEvent(EventPtr event, sse::FramePtr frame) {
              [this, event = std::move(event), frame = std::move(frame)] { Deliver(event, frame); });
 }
 
+void Loop::PostRebase(sse::FramePtr reset_frame, std::uint64_t head_seq) {
+  asio::post(ioc_, [this, reset_frame = std::move(reset_frame), head_seq] {
+    iterating_ = true;
+    for (auto& [stream, record] : streams_) stream->Rebase(reset_frame, head_seq);
+    metrics_.resets_sent.Add(streams_.size());
+    ForgetClosedWhileIterating();
+  });
+}
+
 void Loop::PostDrain(std::int64_t window_ms) {
   asio::post(ioc_, [this, window_ms] {
     draining_ = true;

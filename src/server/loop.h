@@ -35,6 +35,8 @@ class Loop final : public http::RequestHandler, public sse::StreamObserver {
 
   // From any thread: deliver an event (already encoded) to this loop's subscribers.
   void PostEvent(EventPtr event, sse::FramePtr frame);
+  // From any thread: every stream gets `reset_frame` and continues live after `head_seq`.
+  void PostRebase(sse::FramePtr reset_frame, std::uint64_t head_seq);
   // From any thread: stop accepting and end every stream within `window_ms`.
   void PostDrain(std::int64_t window_ms);
 

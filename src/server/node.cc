@@ -72,6 +72,12 @@ void Node::OnEvent(const EventPtr& event) {
   for (auto& loop : loops_) loop->PostEvent(event, frame);
 }
 
+void Node::OnHistoryLost(EventId head) {
+  const sse::FramePtr frame = sse::ResetFrame(
+      head, "history_lost", "events may have been lost while the broker was unreachable");
+  for (auto& loop : loops_) loop->PostRebase(frame, head.seq);
+}
+
 bool Node::OpenListeners() {
   boost::system::error_code ec;
   asio::ip::address address = asio::ip::make_address(config_.host, ec);
@@ -164,6 +170,12 @@ std::string Node::RenderMetrics() const {
   gauges.history_events = stats.history_events;
   gauges.history_channels = stats.history_channels;
   gauges.max_connections = services_->max_connections();
+  gauges.remote = stats.remote;
+  gauges.broker_reconnects = stats.reconnects;
+  gauges.broker_catchup_events = stats.catchup_events;
+  gauges.broker_history_lost = stats.history_lost;
+  gauges.broker_subscriptions = stats.subscriptions;
+  gauges.broker_round_trip_ms = stats.round_trip_ms;
   return metrics::RenderPrometheus(views, gauges);
 }
 

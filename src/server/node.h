@@ -26,6 +26,7 @@ class Node final : public broker::EventSink {
 
   // broker::EventSink: encodes the event once and hands it to every loop.
   void OnEvent(const EventPtr& event) override;
+  void OnHistoryLost(EventId head) override;
 
  private:
   bool OpenListeners();

@@ -53,6 +53,12 @@ void Stream::Deliver(std::uint64_t seq, const FramePtr& frame) {
   }
 }
 
+void Stream::Rebase(const FramePtr& reset_frame, std::uint64_t head_seq) {
+  if (state_ != State::kLive) return;  // a replaying stream gets its answer from the new history
+  watermark_ = head_seq;
+  Enqueue(reset_frame);
+}
+
 void Stream::Tick(std::int64_t now_ms) {
   if (state_ == State::kClosed || state_ == State::kEnding) return;
   if (options_.expires_at_ms && now_ms >= *options_.expires_at_ms) {

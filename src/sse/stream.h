@@ -52,6 +52,11 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // A live event; dropped if at or below the watermark (duplicate from overlap or the seam).
   void Deliver(std::uint64_t seq, const FramePtr& frame);
 
+  // History was lost under this stream (see broker::EventSink::OnHistoryLost): writes
+  // `reset_frame` and restarts the watermark at `head_seq`, which may be lower than before
+  // (a new epoch starts its sequence again).
+  void Rebase(const FramePtr& reset_frame, std::uint64_t head_seq);
+
   // The loop's sweep: heartbeat when idle, token-expiry warning, end at expiry.
   void Tick(std::int64_t now_ms);
 
