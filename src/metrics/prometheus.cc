@@ -91,6 +91,7 @@ std::string RenderPrometheus(std::span<const LoopView> loops, const NodeGauges& 
   Emit(out, "pushy_history_channels", "gauge", "Channels with history.", node.history_channels);
   Emit(out, "pushy_max_connections", "gauge", "Stream limit (MAX_CONNECTIONS).",
        node.max_connections);
+  if (node.remote) EmitRemote(out, node);
   return out;
 }
 
