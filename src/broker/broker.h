@@ -67,16 +67,20 @@ class Broker {
 
   virtual bool Healthy() const = 0;
 
+  // Housekeeping, called about once a second from the node's control thread (the memory
+  // broker expires history here so a quiet node frees it too).
+  virtual void Tick() {}
+
   struct Stats {
     std::uint64_t history_events = 0;    // memory broker only
     std::uint64_t history_channels = 0;  // memory broker only
     // Cluster brokers (Redis):
-    bool remote = false;                 // the fields below are meaningful
-    std::uint64_t reconnects = 0;        // subscription/command connections re-established
-    std::uint64_t catchup_events = 0;    // events recovered from history after a reconnect
-    std::uint64_t history_lost = 0;      // OnHistoryLost calls
-    std::uint64_t subscriptions = 0;     // SUBSCRIBE + PSUBSCRIBE held at the broker
-    double round_trip_ms = 0;            // latest command round trip
+    bool remote = false;               // the fields below are meaningful
+    std::uint64_t reconnects = 0;      // subscription/command connections re-established
+    std::uint64_t catchup_events = 0;  // events recovered from history after a reconnect
+    std::uint64_t history_lost = 0;    // OnHistoryLost calls
+    std::uint64_t subscriptions = 0;   // SUBSCRIBE + PSUBSCRIBE held at the broker
+    double round_trip_ms = 0;          // latest command round trip
   };
   virtual Stats GetStats() const = 0;
 };

@@ -69,6 +69,11 @@ ReplayResult MemoryBroker::ReplayLocked(const std::optional<std::string>& after,
   return result;
 }
 
+void MemoryBroker::Tick() {
+  std::lock_guard lock(mutex_);
+  history_.ExpireOld();
+}
+
 Broker::Stats MemoryBroker::GetStats() const {
   std::lock_guard lock(mutex_);
   return Stats{history_.event_count(), history_.channel_count()};

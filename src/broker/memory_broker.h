@@ -24,6 +24,7 @@ class MemoryBroker final : public Broker {
   void AddInterest(std::string_view) override {}
   void RemoveInterest(std::string_view) override {}
   bool Healthy() const override { return true; }
+  void Tick() override;
   Stats GetStats() const override;
 
   std::uint64_t epoch() const { return epoch_; }

@@ -15,12 +15,19 @@ const char* MessageFor(Errc e) {
       return "request body does not have the expected shape";
     case Errc::kMissingData:
       return "\"data\" is required";
+    case Errc::kNoChannels:
+      return "no channel requested: use channels=a,b or channel=a";
+    case Errc::kTooManyChannels:
+      return "too many channels in one request (at most 100)";
+    case Errc::kHttpVersion:
+      return "streams need HTTP/1.1 (behind nginx, set proxy_http_version 1.1)";
     case Errc::kInvalidChannel:
       return "invalid channel name";
     case Errc::kPatternNotPublishable:
       return "cannot publish to a channel pattern";
     case Errc::kInvalidEventName:
-      return "invalid event name: 1-64 characters of A-Z a-z 0-9 _ . : -";
+      return "invalid event name: 1-64 characters of A-Z a-z 0-9 _ . : -, not starting with "
+             "the reserved \"pushy.\"";
     case Errc::kInvalidLastEventId:
       return "invalid Last-Event-ID";
     case Errc::kTtlTooLarge:

@@ -16,6 +16,9 @@ enum class Errc {
   kInvalidBody,            // JSON, but not the object the endpoint takes
   kMissingData,            // publish body without "data"
   kInvalidChannel,         // channel name or pattern breaks the naming rules
+  kNoChannels,             // a stream that names no channel
+  kTooManyChannels,        // more channels in one request than allowed
+  kHttpVersion,            // 505: streams need HTTP/1.1 chunked encoding
   kPatternNotPublishable,  // publish to a pattern
   kInvalidEventName,       // event name breaks the naming rules
   kInvalidLastEventId,     // reserved: unparsable ids are treated as "unknown history"

@@ -14,6 +14,8 @@ Status StatusFor(const boost::system::error_code& ec) {
     case Errc::kInvalidBody:
     case Errc::kMissingData:
     case Errc::kInvalidChannel:
+    case Errc::kNoChannels:
+    case Errc::kTooManyChannels:
     case Errc::kPatternNotPublishable:
     case Errc::kInvalidEventName:
     case Errc::kInvalidLastEventId:
@@ -32,6 +34,8 @@ Status StatusFor(const boost::system::error_code& ec) {
       return Status::request_header_fields_too_large;
     case Errc::kRequestTimeout:
       return Status::request_timeout;
+    case Errc::kHttpVersion:
+      return Status::http_version_not_supported;
     case Errc::kNotFound:
       return Status::not_found;
     case Errc::kMethodNotAllowed:

@@ -18,7 +18,6 @@ struct LoopMetrics {
   LocalCounter resets_sent;                     // total: pushy.reset events
   LocalCounter slow_consumers_dropped;          // total
   LocalCounter streams_expired;                 // total: closed at token exp
-  LocalCounter http_connections_open;           // gauge
   std::array<LocalCounter, 600> http_status{};  // total requests answered, by status code
 
   void CountStatus(unsigned status) {

@@ -81,8 +81,6 @@ std::string RenderPrometheus(std::span<const LoopView> loops, const NodeGauges& 
        loop_sum(&LoopMetrics::slow_consumers_dropped));
   Emit(out, "pushy_streams_expired_total", "counter", "Streams ended at token expiry.",
        loop_sum(&LoopMetrics::streams_expired));
-  Emit(out, "pushy_http_connections_open", "gauge", "Open HTTP connections (not yet streams).",
-       loop_sum(&LoopMetrics::http_connections_open));
   EmitStatuses(out, loops);
   Emit(out, "pushy_broker_up", "gauge", "1 when the broker is connected.", node.broker_up ? 1 : 0);
   Emit(out, "pushy_ready", "gauge", "1 when the node accepts work (not draining).",

@@ -95,39 +95,33 @@ void Loop::Resume(sse::Stream* stream, const Result<broker::ReplayResult>& resul
   using Status = broker::ReplayResult::Status;
   if (!result) return stream->End(sse::CloseReason::kWriteError);
   const broker::ReplayResult& replay = *result;
-  std::vector<sse::FramePtr> frames;
-  std::uint64_t watermark = replay.head.seq;
+  std::vector<sse::FramePtr> preface;
   switch (replay.status) {
     case Status::kLive:
       break;
     case Status::kReplayed:
-      frames.reserve(replay.events.size());
-      for (const EventPtr& event : replay.events) {
-        frames.push_back(sse::EncodeEvent(*event));
-        watermark = std::max(watermark, event->id.seq);
-      }
-      metrics_.events_replayed.Add(frames.size());
+      metrics_.events_replayed.Add(replay.events.size());
       break;
     case Status::kGap:
-      frames.push_back(sse::ResetFrame(replay.head, "history_gap",
-                                       "events after Last-Event-ID are no longer in history"));
+      preface.push_back(sse::ResetFrame(replay.head, "history_gap",
+                                        "events after Last-Event-ID are no longer in history"));
       metrics_.resets_sent.Add();
       break;
     case Status::kUnknownEpoch:
-      frames.push_back(sse::ResetFrame(replay.head, "unknown_history",
-                                       "Last-Event-ID does not belong to this history"));
+      preface.push_back(sse::ResetFrame(replay.head, "unknown_history",
+                                        "Last-Event-ID does not belong to this history"));
       metrics_.resets_sent.Add();
       break;
   }
-  stream->GoLive(frames, watermark);
+  stream->GoLive(preface, replay.head.seq,
+                 replay.status == Status::kReplayed ? replay.events : std::vector<EventPtr>{});
 }
 
 void Loop::Deliver(const EventPtr& event, const sse::FramePtr& frame) {
   iterating_ = true;
   std::uint64_t delivered = 0;
   index_.ForEachMatch(event->channel, [&](sse::Stream* stream) {
-    stream->Deliver(event->id.seq, frame);
-    ++delivered;
+    if (stream->Deliver(event->id.seq, frame)) ++delivered;
   });
   metrics_.events_delivered.Add(delivered);
   ForgetClosedWhileIterating();

@@ -119,6 +119,17 @@ int Node::Run() {
   std::atomic<std::size_t> running{loops_.size()};
   asio::signal_set signals(control, SIGINT, SIGTERM);
   asio::steady_timer deadline(control);
+  asio::steady_timer drain_start(control);
+  asio::steady_timer housekeeping(control);
+  std::function<void()> tick = [&] {
+    housekeeping.expires_after(std::chrono::seconds(1));
+    housekeeping.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      broker_->Tick();
+      tick();
+    });
+  };
+  tick();
   for (auto& loop : loops_) {
     loop->StartThread([&] {
       if (running.fetch_sub(1) == 1)
@@ -140,10 +151,19 @@ int Node::Run() {
         }
         draining = true;
         log::Info("signal " + std::to_string(signo) + ": draining streams");
+        // Not ready at once (new streams get 503), but listening a moment longer so that a
+        // load balancer polling /readyz sees the 503 rather than a refused connection.
         services_->BeginDrain();
         const auto timeout = std::chrono::milliseconds(config_.shutdown_timeout);
+        const auto grace =
+            std::min<std::chrono::milliseconds>(std::chrono::seconds(1), timeout / 10);
         // Streams end spread over half the timeout; the rest is margin for slow writers.
-        for (auto& loop : loops_) loop->PostDrain(timeout.count() / 2);
+        drain_start.expires_after(grace);
+        drain_start.async_wait(
+            [&, window = timeout.count() / 2](const boost::system::error_code& wait_ec) {
+              if (wait_ec) return;
+              for (auto& loop : loops_) loop->PostDrain(window);
+            });
         deadline.expires_after(timeout);
         deadline.async_wait([&](const boost::system::error_code& wait_ec) {
           if (wait_ec) return;

@@ -34,9 +34,11 @@ namespace {
 
 Result<std::vector<std::string>> ParseBatchChannels(const boost::json::object& object) {
   const auto* channels = object.if_contains("channels");
-  if (channels == nullptr || !channels->is_array() || channels->get_array().empty() ||
-      channels->get_array().size() > kMaxBatchChannels) {
+  if (channels == nullptr || !channels->is_array() || channels->get_array().empty()) {
     return make_error_code(Errc::kInvalidBody);
+  }
+  if (channels->get_array().size() > kMaxBatchChannels) {
+    return make_error_code(Errc::kTooManyChannels);
   }
   std::vector<std::string> out;
   for (const auto& item : channels->get_array()) {

@@ -42,9 +42,8 @@ Result<std::vector<std::string>> StreamEntries(std::string_view path_channel,
   }
   std::sort(entries.begin(), entries.end());
   entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
-  if (entries.empty() || entries.size() > kMaxStreamEntries) {
-    return make_error_code(Errc::kInvalidChannel);
-  }
+  if (entries.empty()) return make_error_code(Errc::kNoChannels);
+  if (entries.size() > kMaxStreamEntries) return make_error_code(Errc::kTooManyChannels);
   for (const std::string& entry : entries) {
     if (channels::Classify(entry) == channels::EntryKind::kInvalid) {
       return make_error_code(Errc::kInvalidChannel);
@@ -107,6 +106,7 @@ void HandleStream(Services& services, Loop& loop, const http::Exchange& exchange
   const auto fail = [&](const boost::system::error_code& ec) {
     exchange.Respond(http::ErrorResponse(ec, req.version()));
   };
+  if (req.version() < 11) return fail(Errc::kHttpVersion);
   const auto url = boost::urls::parse_origin_form(req.target());
   if (!url) return fail(Errc::kInvalidTarget);
   auto claims = AuthenticateClient(services, req, &*url);

@@ -42,7 +42,13 @@ std::map<std::string, std::string> ParseFlags(std::span<const std::string> args,
       error = arg + " needs a value";
       return {};
     }
-    flags[arg.substr(2)] = value;
+    const std::string name = arg.substr(2);
+    if (name != "sub" && name != "channels" && name != "ttl" && name != "meta" &&
+        name != "auth-secret-key") {
+      error = "unknown flag --" + name;  // never echo the value: it could be a secret
+      return {};
+    }
+    flags[name] = value;
   }
   return flags;
 }
@@ -58,6 +64,9 @@ int RunTokenCommand(std::span<const std::string> args, const config::Environment
     if (auto it = env.find("AUTH_SECRET_KEY"); it != env.end()) key = it->second;
   }
   if (key.empty()) return Fail("AUTH_SECRET_KEY is required (environment or --auth-secret-key)");
+  if (key.size() < 64) {
+    std::cerr << "pushy token: warning: AUTH_SECRET_KEY is shorter than 64 bytes\n";
+  }
   auth::Claims claims;
   claims.sub = flags["sub"];
   if (claims.sub.empty()) return Fail("--sub is required");

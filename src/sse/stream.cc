@@ -1,5 +1,6 @@
 #include "sse/stream.h"
 
+#include <algorithm>
 #include <boost/asio/write.hpp>
 #include <utility>
 
@@ -21,36 +22,73 @@ void Stream::Open(std::string response_head, FramePtr first_frame, std::int64_t 
   WatchPeer();
 }
 
-void Stream::GoLive(std::span<const FramePtr> frames, std::uint64_t watermark) {
-  if (state_ != State::kReplaying) return;
-  state_ = State::kLive;
+void Stream::GoLive(std::span<const FramePtr> preface, std::uint64_t watermark,
+                    std::vector<EventPtr> replay) {
+  if (state_ != State::kOpening) return;
+  state_ = State::kReplaying;
   watermark_ = watermark;
-  for (const FramePtr& frame : frames) {
+  for (const FramePtr& frame : preface) {
     if (!Enqueue(frame)) return;
   }
+  replay_ = std::move(replay);
+  replay_next_ = 0;
+  if (end_requested_) return End(end_reason_);
+  PumpReplay();
+}
+
+void Stream::PumpReplay() {
+  // A slice at a time, refilled when the socket has taken the previous one.
+  constexpr std::size_t kSliceBytes = 64 * 1024;
+  std::size_t queued = 0;
+  while (replay_next_ < replay_.size() && queued < kSliceBytes) {
+    const EventPtr& event = replay_[replay_next_++];
+    watermark_ = std::max(watermark_, event->id.seq);
+    FramePtr frame = EncodeEvent(*event);
+    queued += frame->size();
+    if (!Enqueue(frame)) return;
+  }
+  if (replay_next_ < replay_.size()) return;
+  replay_.clear();
+  replay_.shrink_to_fit();
+  state_ = State::kLive;
+  ReleaseHeld();
+}
+
+void Stream::ReleaseHeld() {
   auto held = std::move(held_);
   held_.clear();
   // Held frames were counted when they arrived; Deliver counts the ones it queues again.
   for (const auto& [seq, frame] : held) pending_bytes_ -= frame->size();
-  for (const auto& [seq, frame] : held) Deliver(seq, frame);
+  for (const auto& [seq, frame] : held) {
+    Deliver(seq, frame);
+    if (state_ != State::kLive) return;
+  }
 }
 
-void Stream::Deliver(std::uint64_t seq, const FramePtr& frame) {
+bool Stream::Hold(std::uint64_t seq, const FramePtr& frame) {
+  pending_bytes_ += frame->size();
+  if (pending_bytes_ > options_.max_pending_bytes) {
+    Abort(CloseReason::kSlowConsumer);
+    return false;
+  }
+  held_.emplace_back(seq, frame);
+  return true;
+}
+
+bool Stream::Deliver(std::uint64_t seq, const FramePtr& frame) {
   switch (state_) {
+    case State::kOpening:
     case State::kReplaying:
-      pending_bytes_ += frame->size();
-      if (pending_bytes_ > options_.max_pending_bytes) return Abort(CloseReason::kSlowConsumer);
-      held_.emplace_back(seq, frame);
-      return;
+      return Hold(seq, frame);
     case State::kLive:
-      if (seq <= watermark_) return;
+      if (seq <= watermark_) return false;
       watermark_ = seq;
-      Enqueue(frame);
-      return;
+      return Enqueue(frame);
     case State::kEnding:
     case State::kClosed:
-      return;
+      return false;
   }
+  return false;
 }
 
 void Stream::Rebase(const FramePtr& reset_frame, std::uint64_t head_seq) {
@@ -80,6 +118,13 @@ void Stream::Tick(std::int64_t now_ms) {
 
 void Stream::End(CloseReason reason) {
   if (state_ == State::kClosed || state_ == State::kEnding) return;
+  if (state_ == State::kOpening) {
+    // The replay answer is on its way: end right after writing it.
+    end_requested_ = true;
+    end_reason_ = reason;
+    return;
+  }
+  replay_.clear();
   // Held live events would be lost by an end during replay; they are at most a replay's worth
   // and the client resumes from its last id, so nothing acknowledged is lost.
   for (const auto& [seq, frame] : held_) pending_bytes_ -= frame->size();
@@ -121,6 +166,8 @@ void Stream::OnWritten(const boost::system::error_code& ec) {
   in_flight_.clear();
   if (state_ == State::kClosed) return;
   if (ec) return Abort(CloseReason::kWriteError);
+  if (queue_.empty() && state_ == State::kReplaying) PumpReplay();
+  if (state_ == State::kClosed) return;
   if (!queue_.empty()) return StartWrite();
   if (state_ == State::kEnding) {
     boost::system::error_code ignored;
@@ -155,6 +202,7 @@ void Stream::Finish(CloseReason reason) {
   socket_.close(ignored);
   queue_.clear();
   held_.clear();
+  replay_.clear();
   observer_.OnStreamClosed(*this, reason);
 }
 

@@ -41,16 +41,20 @@ class Stream : public std::enable_shared_from_this<Stream> {
   Stream& operator=(const Stream&) = delete;
 
   // Writes the response head and first frames, and starts watching for the peer to close.
-  // Until GoLive(), live events are held (within the same byte bound) so that a replay can be
-  // written first.
+  // Until the replay is written (GoLive), live events are held within the same byte bound.
   void Open(std::string response_head, FramePtr first_frame, std::int64_t now_ms);
 
-  // Resume: writes `frames` (already-encoded history), then the held live events newer than
-  // `watermark`, and from then on drops any live event at or below `watermark`.
-  void GoLive(std::span<const FramePtr> frames, std::uint64_t watermark);
+  // Resume: writes `preface` (e.g. a pushy.reset), then the missed `replay` events, encoded a
+  // slice at a time as the socket drains (so a backlog larger than the slow-consumer bound still
+  // gets through, and only references into history are held meanwhile), then the held live
+  // events newer than `watermark`; from then on any live event at or below the watermark is
+  // dropped (a duplicate from overlapping entries or from the seam).
+  void GoLive(std::span<const FramePtr> preface, std::uint64_t watermark,
+              std::vector<EventPtr> replay = {});
 
   // A live event; dropped if at or below the watermark (duplicate from overlap or the seam).
-  void Deliver(std::uint64_t seq, const FramePtr& frame);
+  // Returns true when the frame was queued (or held) for this stream.
+  bool Deliver(std::uint64_t seq, const FramePtr& frame);
 
   // History was lost under this stream (see broker::EventSink::OnHistoryLost): writes
   // `reset_frame` and restarts the watermark at `head_seq`, which may be lower than before
@@ -67,9 +71,13 @@ class Stream : public std::enable_shared_from_this<Stream> {
   std::size_t pending_bytes() const { return pending_bytes_; }
 
  private:
-  enum class State { kReplaying, kLive, kEnding, kClosed };
+  // kOpening: waiting for the broker's replay answer; kReplaying: writing the backlog.
+  enum class State { kOpening, kReplaying, kLive, kEnding, kClosed };
 
   bool Enqueue(const FramePtr& frame);
+  bool Hold(std::uint64_t seq, const FramePtr& frame);
+  void PumpReplay();
+  void ReleaseHeld();
   void StartWrite();
   void OnWritten(const boost::system::error_code& ec);
   void WatchPeer();
@@ -79,10 +87,11 @@ class Stream : public std::enable_shared_from_this<Stream> {
   boost::asio::ip::tcp::socket socket_;
   Options options_;
   StreamObserver& observer_;
-  State state_ = State::kReplaying;
+  State state_ = State::kOpening;
   bool writing_ = false;
   bool warned_ = false;
   bool active_since_tick_ = false;
+  bool end_requested_ = false;  // End() arrived before the replay answer
   CloseReason end_reason_ = CloseReason::kDrained;
   std::uint64_t watermark_ = 0;
   std::int64_t last_activity_ms_ = 0;
@@ -90,6 +99,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   std::vector<FramePtr> queue_;                           // waiting for the socket
   std::vector<FramePtr> in_flight_;                       // being written, gathered into one write
   std::vector<std::pair<std::uint64_t, FramePtr>> held_;  // live events during replay
+  std::vector<EventPtr> replay_;                          // backlog still to encode and write
+  std::size_t replay_next_ = 0;
   std::vector<boost::asio::const_buffer> buffers_;
 };
 

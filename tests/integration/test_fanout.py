@@ -82,9 +82,9 @@ class FanoutTest(harness.ServerTestCase):
                 s.close()
 
     async def read_ids(self, stream):
-        # Gives up on a subscriber after 15 s without data, so a lost event is reported as
+        # Gives up on a subscriber after 5 s without data, so a lost event is reported as
         # such rather than as a timeout of the whole run.
-        events = await stream.collect(EVENTS, 15, time.monotonic() + BUDGET_S)
+        events = await stream.collect(EVENTS, 5, time.monotonic() + BUDGET_S)
         return [e.id for e in events]
 
     def publish_all(self):

@@ -122,7 +122,7 @@ INSTANTIATE_TEST_SUITE_P(
                   Errc::kInvalidBody},
         ErrorCase{"batch_channel_not_string", R"({"data": 1, "channels": ["a", 2]})", true,
                   Errc::kInvalidBody},
-        ErrorCase{"batch_101", ManyChannels(kMaxBatchChannels + 1), true, Errc::kInvalidBody},
+        ErrorCase{"batch_101", ManyChannels(kMaxBatchChannels + 1), true, Errc::kTooManyChannels},
         ErrorCase{"batch_pattern", R"({"data": 1, "channels": ["a", "news.*"]})", true,
                   Errc::kPatternNotPublishable},
         ErrorCase{"batch_globstar", R"({"data": 1, "channels": ["news.**"]})", true,
