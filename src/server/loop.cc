@@ -38,12 +38,29 @@ void Loop::Join() {
 }
 
 void Loop::PostEvent(EventPtr event, sse::FramePtr frame) {
-  asio::post(ioc_,
-             [this, event = std::move(event), frame = std::move(frame)] { Deliver(event, frame); });
+  bool wake = false;
+  {
+    std::lock_guard lock(inbox_mutex_);
+    inbox_.emplace_back(std::move(event), std::move(frame));
+    wake = !wake_pending_;
+    wake_pending_ = true;
+  }
+  if (wake) asio::post(ioc_, [this] { DrainInbox(); });
+}
+
+void Loop::DrainInbox() {
+  {
+    std::lock_guard lock(inbox_mutex_);
+    draining_inbox_.swap(inbox_);
+    wake_pending_ = false;
+  }
+  for (const auto& [event, frame] : draining_inbox_) Deliver(event, frame);
+  draining_inbox_.clear();
 }
 
 void Loop::PostRebase(sse::FramePtr reset_frame, std::uint64_t head_seq) {
   asio::post(ioc_, [this, reset_frame = std::move(reset_frame), head_seq] {
+    DrainInbox();  // events from before the loss go out first
     iterating_ = true;
     for (auto& [stream, record] : streams_) stream->Rebase(reset_frame, head_seq);
     metrics_.resets_sent.Add(streams_.size());
@@ -53,6 +70,7 @@ void Loop::PostRebase(sse::FramePtr reset_frame, std::uint64_t head_seq) {
 
 void Loop::PostDrain(std::int64_t window_ms) {
   asio::post(ioc_, [this, window_ms] {
+    DrainInbox();  // every acknowledged event reaches its streams before they end
     draining_ = true;
     listener_.Stop();
     // Spread the ends over the window so that clients do not all reconnect at once.

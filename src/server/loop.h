@@ -3,6 +3,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -64,6 +65,7 @@ class Loop final : public http::RequestHandler, public sse::StreamObserver {
     std::int64_t drain_at_ms = -1;
   };
 
+  void DrainInbox();
   void Deliver(const EventPtr& event, const sse::FramePtr& frame);
   void Resume(sse::Stream* stream, const Result<broker::ReplayResult>& result);
   void Forget(sse::Stream* stream);
@@ -83,6 +85,13 @@ class Loop final : public http::RequestHandler, public sse::StreamObserver {
   bool iterating_ = false;
   std::vector<sse::Stream*> closed_while_iterating_;
   bool draining_ = false;
+  // Events from the broker, in id order. Not Asio's post queue: a handler posted from the loop's
+  // own thread goes to a thread-private queue that is spliced in after handlers posted from other
+  // threads, which would reorder events. One wake-up drains every event queued so far.
+  std::mutex inbox_mutex_;
+  std::vector<std::pair<EventPtr, sse::FramePtr>> inbox_;  // guarded by inbox_mutex_
+  bool wake_pending_ = false;                               // guarded by inbox_mutex_
+  std::vector<std::pair<EventPtr, sse::FramePtr>> draining_inbox_;  // loop thread only
   metrics::LoopMetrics metrics_;
   metrics::PublishMetrics publish_metrics_;
   std::thread thread_;

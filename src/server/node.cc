@@ -136,6 +136,8 @@ int Node::Run() {
         asio::post(control, [&] {
           signals.cancel();
           deadline.cancel();
+          drain_start.cancel();
+          housekeeping.cancel();
           guard.reset();
         });
     });

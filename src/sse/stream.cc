@@ -1,6 +1,7 @@
 #include "sse/stream.h"
 
 #include <algorithm>
+#include <cassert>
 #include <boost/asio/write.hpp>
 #include <utility>
 
@@ -37,15 +38,13 @@ void Stream::GoLive(std::span<const FramePtr> preface, std::uint64_t watermark,
 }
 
 void Stream::PumpReplay() {
-  // A slice at a time, refilled when the socket has taken the previous one.
-  constexpr std::size_t kSliceBytes = 64 * 1024;
-  std::size_t queued = 0;
-  while (replay_next_ < replay_.size() && queued < kSliceBytes) {
+  // A slice at a time (at most half the bound, so live events still fit beside it), refilled
+  // when the socket has taken the previous one.
+  const std::size_t slice = std::min<std::size_t>(64 * 1024, options_.max_pending_bytes / 2);
+  while (replay_next_ < replay_.size() && (pending_bytes_ < slice || pending_bytes_ == 0)) {
     const EventPtr& event = replay_[replay_next_++];
     watermark_ = std::max(watermark_, event->id.seq);
-    FramePtr frame = EncodeEvent(*event);
-    queued += frame->size();
-    if (!Enqueue(frame)) return;
+    if (!Enqueue(EncodeEvent(*event))) return;
   }
   if (replay_next_ < replay_.size()) return;
   replay_.clear();
@@ -138,11 +137,12 @@ void Stream::End(CloseReason reason) {
 
 bool Stream::Enqueue(const FramePtr& frame) {
   if (state_ == State::kClosed) return false;
-  pending_bytes_ += frame->size();
-  if (pending_bytes_ > options_.max_pending_bytes) {
+  // A frame larger than the whole bound still goes out when nothing else is pending.
+  if (pending_bytes_ != 0 && pending_bytes_ + frame->size() > options_.max_pending_bytes) {
     Abort(CloseReason::kSlowConsumer);
     return false;
   }
+  pending_bytes_ += frame->size();
   active_since_tick_ = true;
   queue_.push_back(frame);
   if (!writing_) StartWrite();
@@ -150,6 +150,7 @@ bool Stream::Enqueue(const FramePtr& frame) {
 }
 
 void Stream::StartWrite() {
+  assert(!writing_);  // the buffers of a write in flight must not change
   writing_ = true;
   in_flight_.swap(queue_);
   buffers_.clear();
@@ -166,8 +167,8 @@ void Stream::OnWritten(const boost::system::error_code& ec) {
   in_flight_.clear();
   if (state_ == State::kClosed) return;
   if (ec) return Abort(CloseReason::kWriteError);
-  if (queue_.empty() && state_ == State::kReplaying) PumpReplay();
-  if (state_ == State::kClosed) return;
+  if (queue_.empty() && state_ == State::kReplaying) PumpReplay();  // may start the next write
+  if (state_ == State::kClosed || writing_) return;
   if (!queue_.empty()) return StartWrite();
   if (state_ == State::kEnding) {
     boost::system::error_code ignored;

@@ -127,7 +127,12 @@ class CliTest(unittest.TestCase):
                 harness.request(env_port, "GET", "/healthz", timeout=1)
         finally:
             proc.terminate()
-            rc = proc.wait(10)
+            try:
+                rc = proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+                rc = "still running 10 s after SIGTERM"
             proc.stderr.close()
         self.assertEqual(rc, 0)
 

@@ -95,14 +95,20 @@ class ResumeTest(harness.ServerTestCase):
         self.assertReplay(s, [ids[3]], "ro.x")
 
     def test_replay_large_backlog_in_order(self):
+        # ~800 KB of backlog: many writes' worth, yet under the default STREAM_BUFFER_BYTES
+        # (1 MiB), so it must work whether a server paces its replay or queues it at once.
+        pad = "p" * 1500
         pub = harness.Publisher(self.server)
         try:
-            ids = [pub.publish("rl.x", i) for i in range(500)]
+            ids = [pub.publish("rl.x", {"i": i, "pad": pad}) for i in range(500)]
         finally:
             pub.close()
         s = self.resume("rl.x", ids[0])
         got = s.read_events(499, timeout=20)
         self.assertEqual([e.id for e in got], ids[1:])
+        self.assertEqual([e.payload["i"] for e in got], list(range(1, 500)))
+        live = self.server.publish("rl.x", "live")
+        self.assertEqual(s.next_event().id, live)
 
     def _seam_run(self, path, channels, token, covered, rounds=5, per_round=40):
         """A publisher thread publishes without pause while the subscriber disconnects and
