@@ -1,8 +1,8 @@
 #include "sse/stream.h"
 
 #include <algorithm>
-#include <cassert>
 #include <boost/asio/write.hpp>
+#include <cassert>
 #include <utility>
 
 namespace pushy::sse {
@@ -33,7 +33,6 @@ void Stream::GoLive(std::span<const FramePtr> preface, std::uint64_t watermark,
   }
   replay_ = std::move(replay);
   replay_next_ = 0;
-  if (end_requested_) return End(end_reason_);
   PumpReplay();
 }
 
@@ -50,6 +49,7 @@ void Stream::PumpReplay() {
   replay_.clear();
   replay_.shrink_to_fit();
   state_ = State::kLive;
+  if (end_requested_) return End(end_reason_);  // asked for while the answer was on its way
   ReleaseHeld();
 }
 
