@@ -89,8 +89,8 @@ class Loop final : public http::RequestHandler, public sse::StreamObserver {
   // own thread goes to a thread-private queue that is spliced in after handlers posted from other
   // threads, which would reorder events. One wake-up drains every event queued so far.
   std::mutex inbox_mutex_;
-  std::vector<std::pair<EventPtr, sse::FramePtr>> inbox_;  // guarded by inbox_mutex_
-  bool wake_pending_ = false;                               // guarded by inbox_mutex_
+  std::vector<std::pair<EventPtr, sse::FramePtr>> inbox_;           // guarded by inbox_mutex_
+  bool wake_pending_ = false;                                       // guarded by inbox_mutex_
   std::vector<std::pair<EventPtr, sse::FramePtr>> draining_inbox_;  // loop thread only
   metrics::LoopMetrics metrics_;
   metrics::PublishMetrics publish_metrics_;

@@ -2,11 +2,8 @@
 
 #include <sys/resource.h>
 
-#include <atomic>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <iostream>
 #include <thread>
@@ -14,6 +11,7 @@
 #include "broker/memory_broker.h"
 #include "core/log.h"
 #include "metrics/prometheus.h"
+#include "server/control.h"
 #include "sse/frame.h"
 
 namespace pushy::server {
@@ -114,69 +112,7 @@ int Node::Run() {
             std::to_string(services_->max_connections()));
   if (config_.demo) PrintBanner();
 
-  asio::io_context control;
-  auto guard = asio::make_work_guard(control);
-  std::atomic<std::size_t> running{loops_.size()};
-  asio::signal_set signals(control, SIGINT, SIGTERM);
-  asio::steady_timer deadline(control);
-  asio::steady_timer drain_start(control);
-  asio::steady_timer housekeeping(control);
-  std::function<void()> tick = [&] {
-    housekeeping.expires_after(std::chrono::seconds(1));
-    housekeeping.async_wait([&](const boost::system::error_code& ec) {
-      if (ec) return;
-      broker_->Tick();
-      tick();
-    });
-  };
-  tick();
-  for (auto& loop : loops_) {
-    loop->StartThread([&] {
-      if (running.fetch_sub(1) == 1)
-        asio::post(control, [&] {
-          signals.cancel();
-          deadline.cancel();
-          drain_start.cancel();
-          housekeeping.cancel();
-          guard.reset();
-        });
-    });
-  }
-  bool draining = false;
-  std::function<void(const boost::system::error_code&, int)> on_signal =
-      [&](const boost::system::error_code& ec, int signo) {
-        if (ec) return;
-        if (draining) {
-          log::Warn("second signal: stopping without waiting for the drain");
-          for (auto& loop : loops_) loop->ForceStop();
-          return;
-        }
-        draining = true;
-        log::Info("signal " + std::to_string(signo) + ": draining streams");
-        // Not ready at once (new streams get 503), but listening a moment longer so that a
-        // load balancer polling /readyz sees the 503 rather than a refused connection.
-        services_->BeginDrain();
-        const auto timeout = std::chrono::milliseconds(config_.shutdown_timeout);
-        const auto grace =
-            std::min<std::chrono::milliseconds>(std::chrono::seconds(1), timeout / 10);
-        // Streams end spread over half the timeout; the rest is margin for slow writers.
-        drain_start.expires_after(grace);
-        drain_start.async_wait(
-            [&, window = timeout.count() / 2](const boost::system::error_code& wait_ec) {
-              if (wait_ec) return;
-              for (auto& loop : loops_) loop->PostDrain(window);
-            });
-        deadline.expires_after(timeout);
-        deadline.async_wait([&](const boost::system::error_code& wait_ec) {
-          if (wait_ec) return;
-          log::Warn("drain did not finish within SHUTDOWN_TIMEOUT; stopping");
-          for (auto& loop : loops_) loop->ForceStop();
-        });
-        signals.async_wait(on_signal);
-      };
-  signals.async_wait(on_signal);
-  control.run();
-  for (auto& loop : loops_) loop->Join();
+  Control(*services_, *broker_, loops_).Run();
   broker_->Stop();
   log::Info("pushy stopped");
   return 0;
