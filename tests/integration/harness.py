@@ -1067,6 +1067,11 @@ class Server:
 
     def assert_logs_clean(self):
         text = self.log_text()
+        for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                       "WARNING: ThreadSanitizer"):
+            if marker in text:
+                raise AssertionError("sanitizer report in the server output:\n%s" % text[
+                    text.index(marker):][:4000])
         leaked = [v for v in sensitive_values() if v and v in text]
         if leaked:
             raise AssertionError("a secret or token appears in the server output: %s" % [
