@@ -1,8 +1,30 @@
 #include "server/handlers.h"
 
+#include "server/demo_assets.h"
 #include "server/loop.h"
 
 namespace pushy::server {
+
+namespace {
+
+// Only a demo node serves the page and mints tokens without credentials: its credentials are
+// public anyway, and a production node must not hand out tokens to anyone who asks.
+void AddDemoRoutes(const Services& services, http::Router& router) {
+  using http::Verb;
+  const auto page = [](const http::Exchange& ex, std::string_view) {
+    HandleDemoAsset(ex, "text/html; charset=utf-8", DemoPageHtml());
+  };
+  router.Add("/demo", {Verb::get}, page);
+  router.Add("/demo/", {Verb::get}, page);
+  router.Add("/demo/pushy.js", {Verb::get}, [](const http::Exchange& ex, std::string_view) {
+    HandleDemoAsset(ex, "text/javascript; charset=utf-8", DemoClientJs());
+  });
+  router.Add("/demo/token", {Verb::post}, [&services](const http::Exchange& ex, std::string_view) {
+    MintFromRequest(services, ex);
+  });
+}
+
+}  // namespace
 
 http::Router BuildRouter(Services& services, Loop& loop) {
   using http::Verb;
@@ -34,6 +56,7 @@ http::Router BuildRouter(Services& services, Loop& loop) {
   router.Add("/metrics", {Verb::get}, [&services](const http::Exchange& ex, std::string_view) {
     HandleMetrics(services, ex);
   });
+  if (services.config().demo) AddDemoRoutes(services, router);
   return router;
 }
 

@@ -13,6 +13,11 @@ class Loop;
 http::Router BuildRouter(Services& services, Loop& loop);
 
 void HandleToken(const Services& services, const http::Exchange& exchange);
+// The body of POST /token after the caller is trusted: parses the claims and answers the token.
+void MintFromRequest(const Services& services, const http::Exchange& exchange);
+// Demo mode only: the page, the JS client, and tokens for the page without credentials.
+void HandleDemoAsset(const http::Exchange& exchange, std::string_view content_type,
+                     std::string_view body);
 void HandlePublish(Services& services, Loop& loop, const http::Exchange& exchange,
                    std::string_view channel);
 void HandlePublishBatch(Services& services, Loop& loop, const http::Exchange& exchange);

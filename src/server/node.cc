@@ -154,6 +154,7 @@ void Node::PrintBanner() const {
             << "      -H 'X-Client-ID: " << config_.publisher_client_id
             << "' -H 'X-Client-Secret: " << config_.publisher_client_secret << "' \\\n"
             << "      -d '{\"sub\":\"user123\",\"channels\":[\"news\",\"news.*\"]}'\n\n"
+            << "  Or open the demo page: " << base << "/demo/\n\n"
             << std::flush;
 }
 

@@ -62,13 +62,18 @@ Result<auth::Claims> ParseTokenRequest(const Services& services, std::string_vie
 }  // namespace
 
 void HandleToken(const Services& services, const http::Exchange& exchange) {
+  const auto publisher = CheckPublisherHeaders(services, exchange.request());
+  const unsigned version = exchange.request().version();
+  if (!publisher) return exchange.Respond(http::ErrorResponse(Errc::kMissingCredentials, version));
+  if (*publisher) return exchange.Respond(http::ErrorResponse(*publisher, version));
+  MintFromRequest(services, exchange);
+}
+
+void MintFromRequest(const Services& services, const http::Exchange& exchange) {
   const http::Request& req = exchange.request();
   const auto respond_error = [&](const boost::system::error_code& ec) {
     exchange.Respond(http::ErrorResponse(ec, req.version()));
   };
-  const auto publisher = CheckPublisherHeaders(services, req);
-  if (!publisher) return respond_error(Errc::kMissingCredentials);
-  if (*publisher) return respond_error(*publisher);
   if (auto ec = RequireJsonBody(req)) return respond_error(ec);
   std::int64_t ttl = 0;
   auto claims = ParseTokenRequest(services, req.body(), ttl);
