@@ -27,11 +27,6 @@ int main(int argc, char** argv) {
   log::ParseLevel(loaded.config->log_level, level);
   log::SetLevel(level);
   for (const std::string& warning : loaded.warnings) log::Warn(warning);
-  if (!loaded.config->redis_url.empty()) {
-    std::cerr << "pushy: REDIS_URL (--redis-url): cluster mode is not available in this build "
-                 "yet; unset it to run one node on the embedded broker\n";
-    return 2;
-  }
   server::Node node(*loaded.config);
   return node.Run();
 }

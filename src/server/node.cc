@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "broker/memory_broker.h"
+#include "broker/redis/redis_broker.h"
+#include "config/redis_url.h"
 #include "core/log.h"
 #include "metrics/prometheus.h"
 #include "server/control.h"
@@ -36,6 +38,20 @@ std::size_t RaiseFileLimitAndDeriveMaxConnections(std::size_t configured) {
 
 constexpr std::string_view kDemoPublisherSecret = "publisher_secret";
 
+// REDIS_URL set: this node joins the cluster sharing that Redis; unset: one node on its own.
+std::unique_ptr<broker::Broker> MakeBroker(const config::Config& config,
+                                           const history::Options& history_options) {
+  if (config.redis_url.empty()) {
+    return std::make_unique<broker::MemoryBroker>(history_options, SystemClock::Instance());
+  }
+  broker::redis::RedisBrokerOptions options;
+  // Load() validated the URL already.
+  options.connection =
+      broker::redis::ConnectionOptionsFrom(*config::ParseRedisUrl(config.redis_url).value);
+  options.history = history_options;
+  return std::make_unique<broker::redis::RedisBroker>(std::move(options));
+}
+
 unsigned ThreadCount(unsigned configured) {
   if (configured != 0) return configured;
   return std::max(1u, std::thread::hardware_concurrency());
@@ -51,7 +67,7 @@ Node::Node(config::Config config) : config_(std::move(config)) {
   history::Options history_options;
   history_options.max_events_per_channel = config_.history_size;
   history_options.ttl_ms = std::chrono::milliseconds(config_.history_ttl).count();
-  broker_ = std::make_unique<broker::MemoryBroker>(history_options, SystemClock::Instance());
+  broker_ = MakeBroker(config_, history_options);
   const std::size_t max_connections =
       RaiseFileLimitAndDeriveMaxConnections(config_.max_connections);
   services_ =
@@ -107,8 +123,11 @@ int Node::Run() {
   std::signal(SIGPIPE, SIG_IGN);
   if (!OpenListeners()) return 1;
   broker_->Start(*this);
+  const std::string broker = config_.redis_url.empty()
+                               ? "embedded broker"
+                               : "Redis broker at " + config::RedactRedisUrl(config_.redis_url);
   log::Info("pushy listening on " + config_.host + ":" + std::to_string(port_) + " with " +
-            std::to_string(loops_.size()) + " threads, embedded broker, max connections " +
+            std::to_string(loops_.size()) + " threads, " + broker + ", max connections " +
             std::to_string(services_->max_connections()));
   if (config_.demo) PrintBanner();
 

@@ -41,6 +41,10 @@ RedisConnection::RedisConnection(asio::io_context& ioc, ConnectionOptions option
 RedisConnection::~RedisConnection() = default;
 
 void RedisConnection::Connect(std::function<void(error_code, const std::string&)> done) {
+  if (state_ != State::kIdle) {
+    asio::post(ioc_, [done = std::move(done)] { done(Unavailable(), "connection already used"); });
+    return;
+  }
   connect_done_ = std::move(done);
   state_ = State::kConnecting;
   if (options_.tls) {
@@ -54,7 +58,13 @@ void RedisConnection::Connect(std::function<void(error_code, const std::string&)
     } else {
       tls_context_->load_verify_file(options_.tls_ca_file, ec);
     }
-    if (ec) return FinishConnect(ec, "cannot load TLS trust anchors: " + ec.message());
+    if (ec) {
+      // Reported from the loop, like every other outcome: never inside Connect().
+      asio::post(ioc_, [self = shared_from_this(), ec] {
+        self->FinishConnect(ec, "cannot load TLS trust anchors: " + ec.message());
+      });
+      return;
+    }
     tls_.emplace(ioc_, *tls_context_);
     if (options_.tls_verify) {
       tls_->set_verify_mode(asio::ssl::verify_peer);
@@ -62,7 +72,9 @@ void RedisConnection::Connect(std::function<void(error_code, const std::string&)
     }
     // SNI takes host names only.
     if (!IsIpLiteral(options_.host)) {
-      SSL_set_tlsext_host_name(tls_->native_handle(), options_.host.c_str());
+      // SSL_set_tlsext_host_name() spelled out: the macro hides a C-style cast.
+      SSL_ctrl(tls_->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+               const_cast<char*>(options_.host.c_str()));
     }
   }
   connect_timer_.expires_after(options_.connect_timeout);
@@ -96,7 +108,8 @@ void RedisConnection::OnConnected(const error_code& ec) {
   tls_->async_handshake(asio::ssl::stream_base::client,
                         [self = shared_from_this()](const error_code& e) {
                           if (self->state_ != State::kConnecting) return;
-                          if (e) return self->FinishConnect(e, "TLS handshake failed: " + e.message());
+                          if (e)
+                            return self->FinishConnect(e, "TLS handshake failed: " + e.message());
                           self->StartHandshakeCommands();
                         });
 }
@@ -164,8 +177,14 @@ void RedisConnection::Fail(const std::string& why) {
   socket().shutdown(Tcp::socket::shutdown_both, ignored);
   socket().close(ignored);
   FailPending(Unavailable());
-  if (auto done = std::exchange(connect_done_, nullptr)) done(Unavailable(), why);
-  if (auto closed = std::exchange(closed_handler_, nullptr)) closed(why);
+  // While connecting, the outcome goes to Connect()'s callback only.
+  auto done = std::exchange(connect_done_, nullptr);
+  auto closed = std::exchange(closed_handler_, nullptr);
+  if (done) {
+    done(Unavailable(), why);
+  } else if (closed) {
+    closed(why);
+  }
 }
 
 void RedisConnection::FailPending(const error_code& ec) {
@@ -177,7 +196,7 @@ void RedisConnection::FailPending(const error_code& ec) {
   }
 }
 
-void RedisConnection::Command(std::vector<std::string> argv, ReplyCallback done) {
+void RedisConnection::Command(const std::vector<std::string>& argv, ReplyCallback done) {
   if (state_ == State::kClosed || pending_.size() >= options_.max_pending) {
     asio::post(ioc_, [done = std::move(done)] { done(Unavailable()); });
     return;
@@ -233,9 +252,11 @@ void RedisConnection::StartRead() {
 void RedisConnection::OnRead(const error_code& ec, std::size_t bytes) {
   if (state_ == State::kClosed) return;
   if (ec) {
-    return Fail(ec == asio::error::eof ? "connection closed by server" : "read failed: " + ec.message());
+    return Fail(ec == asio::error::eof ? "connection closed by server"
+                                       : "read failed: " + ec.message());
   }
-  if (!decoder_.Feed(read_buffer_.data(), bytes)) return Fail("protocol error: " + decoder_.error());
+  if (!decoder_.Feed(read_buffer_.data(), bytes))
+    return Fail("protocol error: " + decoder_.error());
   Reply reply;
   while (decoder_.Next(reply)) {
     Dispatch(std::move(reply));

@@ -68,7 +68,7 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   // Queues one command; `done` gets its reply (which may be an error reply), or an error when
   // the connection fails first or max_pending is reached. May be called before Connect
   // completes: commands then go out right after the handshake. `done` never runs inline.
-  void Command(std::vector<std::string> argv, ReplyCallback done);
+  void Command(const std::vector<std::string>& argv, ReplyCallback done);
 
   void SetPushHandler(PushHandler handler) { push_handler_ = std::move(handler); }
   // Runs once when the connection fails or closes after Connect succeeded.
@@ -104,7 +104,6 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   void StartWrite();
   void OnWritten(const boost::system::error_code& ec);
   void FailPending(const boost::system::error_code& ec);
-  void Enqueue(std::vector<std::string> argv, ReplyCallback done);
   static bool IsPush(const Reply& reply);
   Tcp::socket& socket() { return tls_ ? tls_->next_layer() : plain_; }
 
@@ -113,7 +112,7 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   Tcp::resolver resolver_;
   boost::asio::steady_timer connect_timer_;
   std::optional<boost::asio::ssl::context> tls_context_;
-  Tcp::socket plain_;                                      // used without TLS
+  Tcp::socket plain_;                                         // used without TLS
   std::optional<boost::asio::ssl::stream<Tcp::socket>> tls_;  // owns its own socket
   State state_ = State::kIdle;
   std::function<void(boost::system::error_code, const std::string&)> connect_done_;
@@ -124,7 +123,7 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   std::vector<char> read_buffer_;
   std::deque<Pending> pending_;  // in send order; the last `unsent_` are not written yet
   std::size_t unsent_ = 0;
-  std::vector<std::string> outbox_;  // formatted commands waiting for the next write
+  std::vector<std::string> outbox_;   // formatted commands waiting for the next write
   std::vector<std::string> writing_;  // the batch in flight
   bool write_in_flight_ = false;
   bool transport_up_ = false;  // TCP (and TLS) established: writes may start

@@ -25,6 +25,7 @@ class KeySpace {
 
   const std::string& prefix() const { return prefix_; }
   std::string Epoch() const { return prefix_ + "epoch"; }
+  std::string Seq() const { return prefix_ + "seq"; }
   std::string PubSubChannel(std::string_view channel) const;
   // The PSUBSCRIBE glob for a channel pattern (see GlobFor).
   std::string PubSubGlob(std::string_view pattern) const;

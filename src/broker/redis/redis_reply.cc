@@ -44,8 +44,8 @@ std::string FormatCommand(const std::vector<std::string>& argv) {
     lengths.push_back(arg.size());
   }
   char* formatted = nullptr;
-  const int length =
-      redisFormatCommandArgv(&formatted, static_cast<int>(args.size()), args.data(), lengths.data());
+  const int length = redisFormatCommandArgv(&formatted, static_cast<int>(args.size()), args.data(),
+                                            lengths.data());
   if (length < 0 || formatted == nullptr) throw std::bad_alloc();  // only fails on OOM
   std::string out(formatted, static_cast<std::size_t>(length));
   redisFreeCommand(formatted);

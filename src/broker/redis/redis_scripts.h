@@ -1,0 +1,32 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace pushy::broker::redis {
+
+// The two Lua scripts that keep Redis' history and pub/sub in one order. Each runs atomically,
+// so seq order, history order and PUBLISH order agree for the whole cluster. Keys are built
+// inside the scripts from the prefix (a standalone Redis, not Redis Cluster). Needs Redis 6.2+
+// (XTRIM MINID). Both return the epoch, creating it from the caller's candidate when missing.
+struct Script {
+  std::string source;
+  std::string sha1;  // lowercase hex, for EVALSHA
+};
+
+// ARGV: prefix, max_events, ttl_ms, candidate_epoch, then (channel, name, data) per event.
+// For each event: INCR seq, expire and trim the channel's stream (recording the highest seq
+// dropped in the meta hash), XADD, PEXPIRE, SADD channels, and PUBLISH the message
+// (redis_keys.h). Also samples `clock` once per second. Returns {epoch, seq...}.
+const Script& PublishScript();
+
+// ARGV: prefix, ttl_ms, candidate_epoch, expected_epoch, after_seq, then (kind, value) pairs:
+// kind "n" with a channel name, or "p" with a glob to SSCAN `channels` with.
+// Returns {epoch, head, old_bound, record...}: old_bound is the lowest seq that may be younger
+// than the TTL (every event below it may be gone). Records are read only when the epoch is
+// `expected_epoch` and after_seq <= head; one per distinct channel:
+// {channel, dropped_through, (seq, ts, name, data)...} with dropped_through -1 when the
+// channel's keys are gone, and events after after_seq not older than the TTL.
+const Script& ReplayScript();
+
+}  // namespace pushy::broker::redis
