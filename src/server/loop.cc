@@ -54,7 +54,10 @@ void Loop::DrainInbox() {
     draining_inbox_.swap(inbox_);
     wake_pending_ = false;
   }
-  for (const auto& [event, frame] : draining_inbox_) Deliver(event, frame);
+  {
+    sse::WriteBatch batch;
+    for (const auto& [event, frame] : draining_inbox_) Deliver(event, frame);
+  }
   draining_inbox_.clear();
 }
 

@@ -124,8 +124,8 @@ int Node::Run() {
   if (!OpenListeners()) return 1;
   broker_->Start(*this);
   const std::string broker = config_.redis_url.empty()
-                               ? "embedded broker"
-                               : "Redis broker at " + config::RedactRedisUrl(config_.redis_url);
+                                 ? "embedded broker"
+                                 : "Redis broker at " + config::RedactRedisUrl(config_.redis_url);
   log::Info("pushy listening on " + config_.host + ":" + std::to_string(port_) + " with " +
             std::to_string(loops_.size()) + " threads, " + broker + ", max connections " +
             std::to_string(services_->max_connections()));

@@ -9,6 +9,8 @@ namespace pushy::sse {
 
 namespace asio = boost::asio;
 
+thread_local WriteBatch* WriteBatch::current_ = nullptr;
+
 Stream::Stream(asio::ip::tcp::socket socket, Options options, StreamObserver& observer)
     : socket_(std::move(socket)), options_(options), observer_(observer) {
   // WatchPeer reads whatever arrived without blocking the loop.
@@ -132,7 +134,7 @@ void Stream::End(CloseReason reason) {
   end_reason_ = reason;
   queue_.push_back(FinalChunk());
   pending_bytes_ += FinalChunk()->size();
-  if (!writing_) StartWrite();
+  RequestWrite();
 }
 
 bool Stream::Enqueue(const FramePtr& frame) {
@@ -145,8 +147,31 @@ bool Stream::Enqueue(const FramePtr& frame) {
   pending_bytes_ += frame->size();
   active_since_tick_ = true;
   queue_.push_back(frame);
-  if (!writing_) StartWrite();
+  RequestWrite();
   return true;
+}
+
+void Stream::RequestWrite() {
+  if (writing_ || flush_deferred_) return;
+  if (WriteBatch* batch = WriteBatch::current_) {
+    // Inside a batch: write once at its end, with every frame queued by then in one writev.
+    flush_deferred_ = true;
+    batch->streams_.push_back(this);
+    return;
+  }
+  StartWrite();
+}
+
+WriteBatch::WriteBatch() : outer_(current_) { current_ = this; }
+
+WriteBatch::~WriteBatch() {
+  current_ = outer_;
+  // The streams are alive: each has a peer watch in flight that owns it until it completes,
+  // which is after the handler running this batch.
+  for (Stream* stream : streams_) {
+    stream->flush_deferred_ = false;
+    if (!stream->closed() && !stream->writing_ && !stream->queue_.empty()) stream->StartWrite();
+  }
 }
 
 void Stream::StartWrite() {

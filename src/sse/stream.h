@@ -17,6 +17,23 @@ enum class CloseReason { kPeerClosed, kSlowConsumer, kTokenExpired, kDrained, kW
 
 class Stream;
 
+// Gathers writes: while a WriteBatch lives on the loop's thread, streams that get frames queue
+// them and write once when the batch ends (one writev per stream per batch instead of one write
+// for the first frame and another for the rest). The loop opens one around each batch of events.
+class WriteBatch {
+ public:
+  WriteBatch();
+  ~WriteBatch();
+  WriteBatch(const WriteBatch&) = delete;
+  WriteBatch& operator=(const WriteBatch&) = delete;
+
+ private:
+  friend class Stream;
+  static thread_local WriteBatch* current_;
+  WriteBatch* outer_;
+  std::vector<Stream*> streams_;
+};
+
 // Told once when a stream is finished; the owner (its event loop) then forgets it.
 class StreamObserver {
  public:
@@ -29,6 +46,7 @@ class StreamObserver {
 // operations keep it alive until they complete).
 class Stream : public std::enable_shared_from_this<Stream> {
  public:
+  friend class WriteBatch;
   struct Options {
     std::size_t max_pending_bytes = 1 << 20;  // slow-consumer bound
     std::int64_t heartbeat_ms = 15'000;
@@ -78,6 +96,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
   bool Hold(std::uint64_t seq, const FramePtr& frame);
   void PumpReplay();
   void ReleaseHeld();
+  void RequestWrite();
   void StartWrite();
   void OnWritten(const boost::system::error_code& ec);
   void WatchPeer();
@@ -91,7 +110,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   bool writing_ = false;
   bool warned_ = false;
   bool active_since_tick_ = false;
-  bool end_requested_ = false;  // End() arrived before the replay answer
+  bool flush_deferred_ = false;  // registered with the current WriteBatch
+  bool end_requested_ = false;   // End() arrived before the replay answer
   CloseReason end_reason_ = CloseReason::kDrained;
   std::uint64_t watermark_ = 0;
   std::int64_t last_activity_ms_ = 0;

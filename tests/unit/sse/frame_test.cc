@@ -110,8 +110,8 @@ std::string DataLine(const std::string& chunk) {
 }
 
 TEST(ResetFrameTest, DataIsValidJsonWhateverTheMessage) {
-  // Regression (fixed): src/sse/frame.cc ResetFrame() appends `reason` and `message` into the JSON string
-  // without escaping, so a message with a quote or backslash yields invalid JSON. Today's
+  // Regression (fixed): src/sse/frame.cc ResetFrame() appends `reason` and `message` into the JSON
+  // string without escaping, so a message with a quote or backslash yields invalid JSON. Today's
   // callers (server/loop.cc) pass constants without such characters, so this is latent.
   const FramePtr frame = ResetFrame(EventId{1, 2}, "gap", R"(say "hi" \ bye)");
   boost::system::error_code ec;

@@ -66,12 +66,13 @@ TEST(StreamTest, LiveFramesBeforeGoLiveAreHeldUntilAfterTheReplay) {
   EXPECT_EQ(h.reader.data, expected);
 }
 
-// Regression (fixed): src/sse/stream.cc, Stream::Deliver() (case State::kReplaying) adds a held frame's size to
-// pending_bytes_, then Stream::GoLive() re-delivers the held frames through Deliver() ->
-// Enqueue(), which adds the size a second time; OnWritten() subtracts it once, and held frames
-// dropped at the seam are never subtracted. Effects: the held bytes leak for the stream's life
-// (its slow-consumer bound shrinks by them), and a stream that held more than half the bound
-// during its replay is cut as a slow consumer at GoLive() although the peer reads everything.
+// Regression (fixed): src/sse/stream.cc, Stream::Deliver() (case State::kReplaying) adds a held
+// frame's size to pending_bytes_, then Stream::GoLive() re-delivers the held frames through
+// Deliver() -> Enqueue(), which adds the size a second time; OnWritten() subtracts it once, and
+// held frames dropped at the seam are never subtracted. Effects: the held bytes leak for the
+// stream's life (its slow-consumer bound shrinks by them), and a stream that held more than half
+// the bound during its replay is cut as a slow consumer at GoLive() although the peer reads
+// everything.
 TEST(StreamTest, PendingBytesReturnToZeroAfterHeldFramesAreWritten) {
   Harness h(DefaultOptions());
   h.reader.Start();
