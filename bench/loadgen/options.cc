@@ -92,6 +92,8 @@ const std::map<std::string, Setter, std::less<>>& Setters() {
       {"--settle", [](Options& o, const std::string& v) { return ToDouble(v, o.settle); }},
       {"--drain-timeout",
        [](Options& o, const std::string& v) { return ToDouble(v, o.drain_timeout); }},
+      {"--publish-timeout",
+       [](Options& o, const std::string& v) { return ToDouble(v, o.publish_timeout); }},
       {"--src-offset",
        [](Options& o, const std::string& v) { return ToInt(v, o.src_offset, 0, 100000); }},
       {"--per-source",
@@ -180,7 +182,8 @@ void PrintUsage() {
       "  [--prefix c] [--pattern t.*] [--src-offset O] [--per-source 5000]\n"
       "Publishing: --events M [--rate R] [--pub-conns P] [--duration S] [--payload-bytes 100]\n"
       "Measuring: --server-pid PID[,PID] (repeatable; children are included)\n"
-      "  [--settle S] [--connect-timeout S] [--drain-timeout S] [--label TEXT] [--quiet]\n"
+      "  [--settle S] [--connect-timeout S] [--drain-timeout S] [--publish-timeout S]\n"
+      "  [--label TEXT] [--quiet]\n"
       "Prints a table, then one JSON line (the last line of stdout).\n",
       stderr);
 }

@@ -46,11 +46,12 @@ struct Options {
 
   std::vector<pid_t> server_pids;  // the server under test (descendants are added)
   double connect_timeout = 60;
-  double settle = 1;          // seconds between the last stream opening and the RSS reading
-  double drain_timeout = 15;  // seconds to wait for deliveries after the last publish answer
-  int src_offset = 0;         // first source address: 127.0.0.(2 + offset)
-  int per_source = 5000;      // streams per source address (ephemeral ports are ~28k each)
-  int connect_window = 256;   // connections being opened at once, per worker
+  double settle = 1;             // seconds between the last stream opening and the RSS reading
+  double drain_timeout = 15;     // seconds to wait for deliveries after the last publish answer
+  double publish_timeout = 600;  // bound on the publishing phase (a burst waits for answers)
+  int src_offset = 0;            // first source address: 127.0.0.(2 + offset)
+  int per_source = 5000;         // streams per source address (ephemeral ports are ~28k each)
+  int connect_window = 256;      // connections being opened at once, per worker
   std::string label;
   bool quiet = false;
 
@@ -58,7 +59,9 @@ struct Options {
   std::string ChannelName(std::uint64_t j) const;
   std::string StreamEntry(int stream) const;
   // Channel index of event n.
-  std::uint64_t ChannelOf(std::uint64_t n) const { return n % static_cast<std::uint64_t>(channels); }
+  std::uint64_t ChannelOf(std::uint64_t n) const {
+    return n % static_cast<std::uint64_t>(channels);
+  }
 };
 
 inline constexpr int kMaxStreamsPerWorker = 15000;

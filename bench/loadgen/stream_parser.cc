@@ -81,9 +81,8 @@ bool StreamParser::ParseHead(std::string_view head) {
   while (pos != std::string_view::npos) {
     const std::size_t start = pos + 2;
     const std::size_t next = head.find("\r\n", start);
-    const std::string_view line = head.substr(start, next == std::string_view::npos
-                                                         ? std::string_view::npos
-                                                         : next - start);
+    const std::string_view line =
+        head.substr(start, next == std::string_view::npos ? std::string_view::npos : next - start);
     const std::size_t colon = line.find(':');
     if (colon != std::string_view::npos &&
         EqualsNoCase(line.substr(0, colon), "transfer-encoding") &&

@@ -70,7 +70,10 @@ class Worker {
 
 Worker::Worker(const Options& o, const std::string& token, int first, int count, int ctl_in,
                int report_out)
-    : o_(o), token_(token), conns_(static_cast<std::size_t>(count)), ctl_in_(ctl_in),
+    : o_(o),
+      token_(token),
+      conns_(static_cast<std::size_t>(count)),
+      ctl_in_(ctl_in),
       report_out_(report_out) {
   ParseAddress(o.host, o.port, server_);
   const bool pattern = o.scheme == Scheme::kPattern;
@@ -212,8 +215,7 @@ void Worker::Poll(int timeout_ms) {
 // Opens every stream, keeping at most --connect-window handshakes in flight so the server's
 // accept backlog never overflows (a dropped SYN costs a one-second retransmit).
 void Worker::Open() {
-  const std::int64_t deadline =
-      MonotonicNs() + static_cast<std::int64_t>(o_.connect_timeout * 1e9);
+  const std::int64_t deadline = MonotonicNs() + static_cast<std::int64_t>(o_.connect_timeout * 1e9);
   std::size_t next = 0;
   while ((next < conns_.size() || pending_ > 0) && MonotonicNs() < deadline) {
     while (next < conns_.size() && pending_ < o_.connect_window) {
@@ -252,16 +254,14 @@ bool Worker::ReadControl() {
 void Worker::StartDrain(const PublishDoneMsg& done, const std::vector<std::uint64_t>& failed) {
   const bool pattern = o_.scheme == Scheme::kPattern;
   const std::uint64_t channels = static_cast<std::uint64_t>(o_.channels);
-  std::vector<std::uint32_t> lost(pattern ? 1 : conns_.size() > 0 ? channels : 0, 0);
-  for (const std::uint64_t seq : failed) {
-    if (!lost.empty()) ++lost[pattern ? 0 : seq % channels];
-  }
+  std::vector<std::uint32_t> lost(pattern ? 1 : channels, 0);
+  for (const std::uint64_t seq : failed) ++lost[pattern ? 0 : seq % channels];
   draining_ = true;
   incomplete_ = 0;
   for (Conn& c : conns_) {
     if (c.phase != Phase::kOpen && c.phase != Phase::kClosed) continue;
     const std::uint64_t k = c.channel;
-    const std::uint64_t all = pattern ? done.events
+    const std::uint64_t all = pattern           ? done.events
                               : done.events > k ? (done.events - 1 - k) / channels + 1
                                                 : 0;
     c.expected = static_cast<std::uint32_t>(all - lost[pattern ? 0 : k]);

@@ -51,6 +51,9 @@ end
 
 -- Drops a stream's oldest entries past the TTL; returns the highest seq dropped (or 0).
 local function expire(hkey)
+  -- The common case, nothing expired, costs one single-entry read.
+  local oldest = redis.call('XRANGE', hkey, '-', '+', 'COUNT', 1)
+  if #oldest == 0 or tonumber(oldest[1][2][2]) >= cutoff then return 0 end
   local dropped = 0
   while true do
     local head = redis.call('XRANGE', hkey, '-', '+', 'COUNT', 64)
