@@ -34,6 +34,11 @@ class Loop final : public http::RequestHandler, public sse::StreamObserver {
   void Join();
   void ForceStop() { ioc_.stop(); }
 
+  // From any thread: whether any stream of this loop subscribes to anything. Counted before a
+  // stream asks the broker for its replay, so an event the broker orders after that answer
+  // sees it (the broker's own lock or queue orders the two).
+  bool HasSubscriptions() const { return metrics_.subscriptions.Get() != 0; }
+
   // From any thread: deliver an event (already encoded) to this loop's subscribers.
   void PostEvent(EventPtr event, sse::FramePtr frame);
   // From any thread: every stream gets `reset_frame` and continues live after `head_seq`.

@@ -82,8 +82,14 @@ Node::Node(config::Config config) : config_(std::move(config)) {
 Node::~Node() = default;
 
 void Node::OnEvent(const EventPtr& event) {
-  const sse::FramePtr frame = sse::EncodeEvent(*event);
-  for (auto& loop : loops_) loop->PostEvent(event, frame);
+  // Loops without subscribers are not woken at all: publishing to a node nobody listens to
+  // costs no cross-thread wake-up.
+  sse::FramePtr frame;
+  for (auto& loop : loops_) {
+    if (!loop->HasSubscriptions()) continue;
+    if (!frame) frame = sse::EncodeEvent(*event);
+    loop->PostEvent(event, frame);
+  }
 }
 
 void Node::OnHistoryLost(EventId head) {
