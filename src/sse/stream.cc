@@ -30,6 +30,7 @@ void Stream::GoLive(std::span<const FramePtr> preface, std::uint64_t watermark,
   if (state_ != State::kOpening) return;
   state_ = State::kReplaying;
   watermark_ = watermark;
+  if (!queue_.empty()) RequestWrite();  // the head and first frame queued by Open()
   for (const FramePtr& frame : preface) {
     if (!Enqueue(frame)) return;
   }
@@ -152,6 +153,9 @@ bool Stream::Enqueue(const FramePtr& frame) {
 }
 
 void Stream::RequestWrite() {
+  // Nothing, not even the response head, leaves before the broker's answer: a client that has
+  // seen the head may publish at once, and its event must then be in the replay or live.
+  if (state_ == State::kOpening) return;
   if (writing_ || flush_deferred_) return;
   if (WriteBatch* batch = WriteBatch::current_) {
     // Inside a batch: write once at its end, with every frame queued by then in one writev.

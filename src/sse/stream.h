@@ -58,8 +58,10 @@ class Stream : public std::enable_shared_from_this<Stream> {
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
 
-  // Writes the response head and first frames, and starts watching for the peer to close.
-  // Until the replay is written (GoLive), live events are held within the same byte bound.
+  // Queues the response head and first frame, and starts watching for the peer to close. They
+  // are written when the broker has answered (GoLive): a client that has seen the head is
+  // subscribed, so every event acknowledged after that reaches it. Until the replay is written,
+  // live events are held within the same byte bound.
   void Open(std::string response_head, FramePtr first_frame, std::int64_t now_ms);
 
   // Resume: writes `preface` (e.g. a pushy.reset), then the missed `replay` events, encoded a

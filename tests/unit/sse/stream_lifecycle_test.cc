@@ -26,6 +26,7 @@ void OpenLive(Harness& h, const FramePtr& first) {
   h.reader.Start();
   h.stream->Open(kHead, first, kT0);
   h.stream->GoLive({}, 0);
+  h.stream->GoLive({}, 0);
   ASSERT_TRUE(h.Flush());
 }
 
@@ -127,6 +128,7 @@ TEST(StreamLifecycleTest, SlowConsumerIsCutExactlyOnce) {
   Harness h(options, /*rcvbuf=*/4096, /*sndbuf=*/4096);
   h.stream->Open(kHead, RetryFrame(1000), kT0);
   h.stream->GoLive({}, 0);
+  h.stream->GoLive({}, 0);
   const FramePtr big = Text(std::string(32 * 1024, 'z'));
   std::uint64_t seq = 0;
   // Bounded: the kernel can absorb a few MB at most before the queue must grow.
@@ -180,6 +182,7 @@ TEST(StreamLifecycleTest, EndWritesEverythingQueuedThenTheFinalChunk) {
   h.reader.Start();
   const FramePtr retry = RetryFrame(1000);
   h.stream->Open(kHead, retry, kT0);
+  h.stream->GoLive({}, 0);
   h.stream->GoLive({}, 0);
   std::string expected = kHead + *retry;
   for (std::uint64_t seq = 1; seq <= 50; ++seq) {
