@@ -170,7 +170,8 @@ void Node::PrintBanner() const {
               << std::flush;
     return;
   }
-  std::cout << "\n  Pushy demo node on " << base << " (embedded broker)\n"
+  std::cout << "\n  Pushy demo node on " << base
+            << (config_.redis_url.empty() ? " (embedded broker)\n" : " (Redis cluster member)\n")
             << "  Demo publisher credentials (public, for local use only):\n"
             << "    X-Client-ID:     " << config_.publisher_client_id << "\n"
             << "    X-Client-Secret: " << config_.publisher_client_secret << "\n\n"
