@@ -35,6 +35,9 @@ void Control::OnLoopExited() {
   // Called on each loop's thread as it ends; the last one releases the control thread.
   if (running_.fetch_sub(1) != 1) return;
   asio::post(ioc_, [this] {
+    // A tick or signal completion may already be queued, beyond the reach of cancel(): the
+    // flag keeps it from re-arming, so the control thread runs out of work and returns.
+    stopping_ = true;
     error_code ignored;
     signals_.cancel(ignored);
     tick_.cancel();
@@ -47,7 +50,7 @@ void Control::OnLoopExited() {
 void Control::ScheduleTick() {
   tick_.expires_after(std::chrono::seconds(1));
   tick_.async_wait([this](const error_code& ec) {
-    if (ec) return;
+    if (ec || stopping_) return;
     broker_.Tick();
     ScheduleTick();
   });
@@ -55,7 +58,7 @@ void Control::ScheduleTick() {
 
 void Control::WaitForSignal() {
   signals_.async_wait([this](const error_code& ec, int signo) {
-    if (ec) return;
+    if (ec || stopping_) return;
     OnSignal(signo);
     WaitForSignal();
   });

@@ -45,6 +45,7 @@ class Control {
   boost::asio::steady_timer deadline_;
   std::atomic<std::size_t> running_{0};
   bool draining_ = false;
+  bool stopping_ = false;  // every loop has exited
 };
 
 }  // namespace pushy::server

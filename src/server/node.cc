@@ -36,6 +36,19 @@ std::size_t RaiseFileLimitAndDeriveMaxConnections(std::size_t configured) {
   return files > kReserved * 2 ? files - kReserved : files / 2;
 }
 
+// The loops share their port with SO_REUSEPORT, which would also let a second Pushy process
+// (same user) join it and silently split connections between two histories. A plain bind first
+// fails while anyone listens there.
+boost::system::error_code PortTaken(const asio::ip::tcp::endpoint& endpoint) {
+  asio::io_context ioc;
+  asio::ip::tcp::acceptor probe(ioc);
+  boost::system::error_code ec;
+  probe.open(endpoint.protocol(), ec);
+  if (!ec) probe.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) probe.bind(endpoint, ec);
+  return ec;
+}
+
 constexpr std::string_view kDemoPublisherSecret = "publisher_secret";
 
 // REDIS_URL set: this node joins the cluster sharing that Redis; unset: one node on its own.
@@ -113,6 +126,11 @@ bool Node::OpenListeners() {
     address = results.begin()->endpoint().address();
   }
   port_ = config_.port;
+  if (port_ != 0 && (ec = PortTaken({address, port_}))) {
+    log::Error("cannot listen on " + config_.host + ":" + std::to_string(port_) + ": " +
+               ec.message());
+    return false;
+  }
   for (auto& loop : loops_) {
     // With port 0 the first loop picks a free port and the others share it.
     if ((ec = loop->Listen({address, port_}))) {

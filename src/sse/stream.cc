@@ -101,12 +101,14 @@ void Stream::Rebase(const FramePtr& reset_frame, std::uint64_t head_seq) {
 
 void Stream::Tick(std::int64_t now_ms) {
   if (state_ == State::kClosed || state_ == State::kEnding) return;
-  if (options_.expires_at_ms && now_ms >= *options_.expires_at_ms) {
-    return End(CloseReason::kTokenExpired);
-  }
+  // The warning first: with a short token both may fall due within one sweep, and the client
+  // should still learn why the stream ends.
   if (!warned_ && options_.warn_at_ms && options_.expires_at_ms && now_ms >= *options_.warn_at_ms) {
     warned_ = true;
     Enqueue(TokenExpiringFrame(*options_.expires_at_ms / 1000));
+  }
+  if (options_.expires_at_ms && now_ms >= *options_.expires_at_ms) {
+    return End(CloseReason::kTokenExpired);
   }
   if (active_since_tick_) {
     active_since_tick_ = false;
