@@ -28,8 +28,6 @@ const char* MessageFor(Errc e) {
     case Errc::kInvalidEventName:
       return "invalid event name: 1-64 characters of A-Z a-z 0-9 _ . : -, not starting with "
              "the reserved \"pushy.\"";
-    case Errc::kInvalidLastEventId:
-      return "invalid Last-Event-ID";
     case Errc::kTtlTooLarge:
       return "ttl exceeds the largest token lifetime (MAX_TOKEN_TTL)";
     case Errc::kTokenTooLarge:

@@ -21,7 +21,6 @@ enum class Errc {
   kHttpVersion,            // 505: streams need HTTP/1.1 chunked encoding
   kPatternNotPublishable,  // publish to a pattern
   kInvalidEventName,       // event name breaks the naming rules
-  kInvalidLastEventId,     // reserved: unparsable ids are treated as "unknown history"
   kTtlTooLarge,            // ttl over MAX_TOKEN_TTL
   kTokenTooLarge,          // the claims asked for make a token over the verifiable size
   kUnsupportedMediaType,   // 415

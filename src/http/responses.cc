@@ -18,7 +18,6 @@ Status StatusFor(const boost::system::error_code& ec) {
     case Errc::kTooManyChannels:
     case Errc::kPatternNotPublishable:
     case Errc::kInvalidEventName:
-    case Errc::kInvalidLastEventId:
     case Errc::kTtlTooLarge:
     case Errc::kTokenTooLarge:
     case Errc::kBadFraming:

@@ -13,17 +13,17 @@ void Emit(std::string& out, std::string_view name, std::string_view type, std::s
 }
 
 template <typename Get>
-std::uint64_t Sum(std::span<const LoopView> loops, Get get) {
+std::uint64_t Sum(std::span<const LoopMetrics* const> loops, Get get) {
   std::uint64_t total = 0;
-  for (const LoopView& v : loops) total += get(v);
+  for (const LoopMetrics* loop : loops) total += get(*loop);
   return total;
 }
 
-void EmitStatuses(std::string& out, std::span<const LoopView> loops) {
+void EmitStatuses(std::string& out, std::span<const LoopMetrics* const> loops) {
   out.append("# HELP pushy_http_requests_total HTTP responses sent, by status code.\n");
   out.append("# TYPE pushy_http_requests_total counter\n");
   for (unsigned status = 100; status < 600; ++status) {
-    const auto n = Sum(loops, [&](const LoopView& v) { return v.loop->http_status[status].Get(); });
+    const auto n = Sum(loops, [&](const LoopMetrics& m) { return m.http_status[status].Get(); });
     if (n == 0) continue;
     out.append("pushy_http_requests_total{status=\"").append(std::to_string(status));
     out.append("\"} ").append(std::to_string(n)).append("\n");
@@ -49,14 +49,11 @@ void EmitRemote(std::string& out, const NodeGauges& node) {
 
 }  // namespace
 
-std::string RenderPrometheus(std::span<const LoopView> loops, const NodeGauges& node) {
+std::string RenderPrometheus(std::span<const LoopMetrics* const> loops, const NodeGauges& node) {
   std::string out;
   out.reserve(4096);
   auto loop_sum = [&](LocalCounter LoopMetrics::*field) {
-    return Sum(loops, [&](const LoopView& v) { return (v.loop->*field).Get(); });
-  };
-  auto pub_sum = [&](LocalCounter PublishMetrics::*field) {
-    return Sum(loops, [&](const LoopView& v) { return (v.publish->*field).Get(); });
+    return Sum(loops, [&](const LoopMetrics& m) { return (m.*field).Get(); });
   };
   Emit(out, "pushy_streams_open", "gauge", "Open SSE streams.",
        loop_sum(&LoopMetrics::streams_open));
@@ -67,9 +64,9 @@ std::string RenderPrometheus(std::span<const LoopView> loops, const NodeGauges& 
   Emit(out, "pushy_streams_rejected_total", "counter", "Streams refused at MAX_CONNECTIONS.",
        loop_sum(&LoopMetrics::streams_rejected_full));
   Emit(out, "pushy_events_published_total", "counter",
-       "Events accepted by the broker from this node.", pub_sum(&PublishMetrics::events_published));
+       "Events accepted by the broker from this node.", loop_sum(&LoopMetrics::events_published));
   Emit(out, "pushy_publish_failures_total", "counter",
-       "Publishes refused because the broker failed.", pub_sum(&PublishMetrics::publish_failed));
+       "Publishes refused because the broker failed.", loop_sum(&LoopMetrics::publish_failed));
   Emit(out, "pushy_events_delivered_total", "counter", "Live event frames queued to streams.",
        loop_sum(&LoopMetrics::events_delivered));
   Emit(out, "pushy_events_replayed_total", "counter", "Events replayed from history on resume.",

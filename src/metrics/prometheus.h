@@ -8,11 +8,6 @@
 
 namespace pushy::metrics {
 
-struct LoopView {
-  const LoopMetrics* loop;
-  const PublishMetrics* publish;
-};
-
 struct NodeGauges {
   bool broker_up = false;
   bool ready = false;
@@ -29,6 +24,6 @@ struct NodeGauges {
 };
 
 // Renders the whole scrape: every loop's counters summed, plus the node gauges.
-std::string RenderPrometheus(std::span<const LoopView> loops, const NodeGauges& node);
+std::string RenderPrometheus(std::span<const LoopMetrics* const> loops, const NodeGauges& node);
 
 }  // namespace pushy::metrics

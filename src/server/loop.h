@@ -52,9 +52,7 @@ class Loop final : public http::RequestHandler, public sse::StreamObserver {
 
   boost::asio::io_context& ioc() { return ioc_; }
   metrics::LoopMetrics& metrics() { return metrics_; }
-  metrics::PublishMetrics& publish_metrics() { return publish_metrics_; }
   const metrics::LoopMetrics& metrics() const { return metrics_; }
-  const metrics::PublishMetrics& publish_metrics() const { return publish_metrics_; }
 
   // http::RequestHandler
   void Handle(const http::Exchange& exchange) override { router_.Route(exchange); }
@@ -98,7 +96,6 @@ class Loop final : public http::RequestHandler, public sse::StreamObserver {
   bool wake_pending_ = false;                                       // guarded by inbox_mutex_
   std::vector<std::pair<EventPtr, sse::FramePtr>> draining_inbox_;  // loop thread only
   metrics::LoopMetrics metrics_;
-  metrics::PublishMetrics publish_metrics_;
   std::thread thread_;
 };
 

@@ -162,8 +162,8 @@ int Node::Run() {
 }
 
 std::string Node::RenderMetrics() const {
-  std::vector<metrics::LoopView> views;
-  for (const auto& loop : loops_) views.push_back({&loop->metrics(), &loop->publish_metrics()});
+  std::vector<const metrics::LoopMetrics*> views;
+  for (const auto& loop : loops_) views.push_back(&loop->metrics());
   const broker::Broker::Stats stats = broker_->GetStats();
   metrics::NodeGauges gauges;
   gauges.broker_up = broker_->Healthy();

@@ -20,10 +20,10 @@ void Publish(Services& services, Loop& loop, const http::Exchange& exchange, boo
     boost::asio::dispatch(
         loop.ioc(), [&loop, exchange, batch, version, count, ids = std::move(ids)] {
           if (!ids) {
-            loop.publish_metrics().publish_failed.Add(count);
+            loop.metrics().publish_failed.Add(count);
             return exchange.Respond(http::ErrorResponse(Errc::kBrokerUnavailable, version));
           }
-          loop.publish_metrics().events_published.Add(ids->size());
+          loop.metrics().events_published.Add(ids->size());
           std::string body = batch ? "{\"ids\":[" : "{\"id\":";
           for (std::size_t i = 0; i < ids->size(); ++i) {
             if (i != 0) body.push_back(',');

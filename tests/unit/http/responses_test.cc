@@ -30,7 +30,6 @@ const std::vector<StatusCase> kStatusTable = {
     {Errc::kHttpVersion, 505},
     {Errc::kPatternNotPublishable, 400},
     {Errc::kInvalidEventName, 400},
-    {Errc::kInvalidLastEventId, 400},
     {Errc::kTtlTooLarge, 400},
     {Errc::kTokenTooLarge, 400},
     {Errc::kUnsupportedMediaType, 415},
