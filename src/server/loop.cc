@@ -54,10 +54,8 @@ void Loop::DrainInbox() {
     draining_inbox_.swap(inbox_);
     wake_pending_ = false;
   }
-  {
-    sse::WriteBatch batch;
-    for (const auto& [event, frame] : draining_inbox_) Deliver(event, frame);
-  }
+  // Frames are only queued here; the FlushQueue writes each stream once for all of them.
+  for (const auto& [event, frame] : draining_inbox_) Deliver(event, frame);
   draining_inbox_.clear();
 }
 

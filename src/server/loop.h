@@ -39,6 +39,9 @@ class Loop final : public http::RequestHandler, public sse::StreamObserver {
   // sees it (the broker's own lock or queue orders the two).
   bool HasSubscriptions() const { return metrics_.subscriptions.Get() != 0; }
 
+  // Loop thread: where this loop's streams wait for their turn to write.
+  sse::FlushQueue& flush_queue() { return flush_queue_; }
+
   // From any thread: deliver an event (already encoded) to this loop's subscribers.
   void PostEvent(EventPtr event, sse::FramePtr frame);
   // From any thread: every stream gets `reset_frame` and continues live after `head_seq`.
@@ -83,6 +86,7 @@ class Loop final : public http::RequestHandler, public sse::StreamObserver {
   http::Router router_;
   boost::asio::steady_timer sweep_timer_;
   std::int64_t sweep_interval_ms_;
+  sse::FlushQueue flush_queue_{ioc_.get_executor()};
   channels::SubscriptionIndex<sse::Stream> index_;
   std::unordered_map<sse::Stream*, StreamRecord> streams_;
   bool iterating_ = false;

@@ -125,8 +125,8 @@ void HandleStream(Services& services, Loop& loop, const http::Exchange& exchange
   std::string head = ResponseHead(exchange);
   std::optional<std::string> last_event_id = LastEventId(req, *url);
   loop.OnResponse(200);
-  auto stream = std::make_shared<sse::Stream>(exchange.TakeSocket(),
-                                              StreamOptions(services, *claims, now_ms), loop);
+  auto stream = std::make_shared<sse::Stream>(
+      exchange.TakeSocket(), StreamOptions(services, *claims, now_ms), loop, loop.flush_queue());
   stream->Open(std::move(head), sse::RetryFrame(RetryMs()), now_ms);
   loop.AddStream(std::move(stream), std::move(*entries), std::move(last_event_id));
 }

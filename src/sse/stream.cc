@@ -1,19 +1,27 @@
 #include "sse/stream.h"
 
 #include <algorithm>
-#include <boost/asio/write.hpp>
-#include <cassert>
+#include <array>
 #include <utility>
 
 namespace pushy::sse {
 
 namespace asio = boost::asio;
 
-thread_local WriteBatch* WriteBatch::current_ = nullptr;
+namespace {
+// Frames gathered into one writev (Asio passes at most this many buffers per call anyway).
+constexpr std::size_t kMaxGather = 64;
+// A queue that grew during a burst gives its memory back once drained: idle streams stay small.
+constexpr std::size_t kKeptQueueCapacity = 16;
+}  // namespace
 
-Stream::Stream(asio::ip::tcp::socket socket, Options options, StreamObserver& observer)
-    : socket_(std::move(socket)), options_(options), observer_(observer) {
-  // WatchPeer reads whatever arrived without blocking the loop.
+Stream::Stream(asio::ip::tcp::socket socket, Options options, StreamObserver& observer,
+               FlushQueue& flush_queue)
+    : socket_(std::move(socket)),
+      options_(options),
+      observer_(observer),
+      flush_queue_(flush_queue) {
+  // Writes and WatchPeer's reads never block the loop.
   boost::system::error_code ignored;
   socket_.non_blocking(true, ignored);
 }
@@ -158,49 +166,66 @@ void Stream::RequestWrite() {
   // Nothing, not even the response head, leaves before the broker's answer: a client that has
   // seen the head may publish at once, and its event must then be in the replay or live.
   if (state_ == State::kOpening) return;
-  if (writing_ || flush_deferred_) return;
-  if (WriteBatch* batch = WriteBatch::current_) {
-    // Inside a batch: write once at its end, with every frame queued by then in one writev.
-    flush_deferred_ = true;
-    batch->streams_.push_back(this);
-    return;
+  if (flush_scheduled_ || awaiting_writable_) return;
+  flush_scheduled_ = true;
+  flush_queue_.Schedule(shared_from_this());
+}
+
+void Stream::Flush() {
+  flush_scheduled_ = false;
+  if (state_ == State::kClosed || awaiting_writable_) return;
+  WriteQueued();
+}
+
+void Stream::WriteQueued() {
+  while (queue_head_ < queue_.size()) {
+    std::array<asio::const_buffer, kMaxGather> buffers;
+    std::size_t count = 0;
+    std::size_t offered = 0;
+    for (std::size_t i = queue_head_; i < queue_.size() && count < kMaxGather; ++i) {
+      asio::const_buffer buffer = asio::buffer(*queue_[i]);
+      if (i == queue_head_) buffer += head_offset_;
+      offered += buffer.size();
+      buffers[count++] = buffer;
+    }
+    boost::system::error_code ec;
+    const std::size_t written =
+        socket_.write_some(std::span<const asio::const_buffer>(buffers.data(), count), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) return AwaitWritable();
+    if (ec) return Abort(CloseReason::kWriteError);
+    pending_bytes_ -= written;
+    std::size_t left = written;
+    while (left > 0) {
+      const std::size_t rest = queue_[queue_head_]->size() - head_offset_;
+      if (left < rest) {
+        head_offset_ += left;
+        break;
+      }
+      left -= rest;
+      queue_[queue_head_++].reset();
+      head_offset_ = 0;
+    }
+    if (written < offered) return AwaitWritable();  // the socket buffer is full
   }
-  StartWrite();
+  queue_.clear();
+  queue_head_ = 0;
+  if (queue_.capacity() > kKeptQueueCapacity) queue_.shrink_to_fit();
+  OnQueueWritten();
 }
 
-WriteBatch::WriteBatch() : outer_(current_) { current_ = this; }
-
-WriteBatch::~WriteBatch() {
-  current_ = outer_;
-  // The streams are alive: each has a peer watch in flight that owns it until it completes,
-  // which is after the handler running this batch.
-  for (Stream* stream : streams_) {
-    stream->flush_deferred_ = false;
-    if (!stream->closed() && !stream->writing_ && !stream->queue_.empty()) stream->StartWrite();
-  }
+void Stream::AwaitWritable() {
+  awaiting_writable_ = true;
+  socket_.async_wait(asio::ip::tcp::socket::wait_write,
+                     [self = shared_from_this()](const boost::system::error_code& ec) {
+                       self->awaiting_writable_ = false;
+                       if (self->state_ == State::kClosed) return;
+                       if (ec) return self->Abort(CloseReason::kWriteError);
+                       self->WriteQueued();
+                     });
 }
 
-void Stream::StartWrite() {
-  assert(!writing_);  // the buffers of a write in flight must not change
-  writing_ = true;
-  in_flight_.swap(queue_);
-  buffers_.clear();
-  for (const FramePtr& frame : in_flight_) buffers_.emplace_back(asio::buffer(*frame));
-  asio::async_write(socket_, buffers_,
-                    [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                      self->OnWritten(ec);
-                    });
-}
-
-void Stream::OnWritten(const boost::system::error_code& ec) {
-  writing_ = false;
-  for (const FramePtr& frame : in_flight_) pending_bytes_ -= frame->size();
-  in_flight_.clear();
-  if (state_ == State::kClosed) return;
-  if (ec) return Abort(CloseReason::kWriteError);
-  if (queue_.empty() && state_ == State::kReplaying) PumpReplay();  // may start the next write
-  if (state_ == State::kClosed || writing_) return;
-  if (!queue_.empty()) return StartWrite();
+void Stream::OnQueueWritten() {
+  if (state_ == State::kReplaying) return PumpReplay();  // the next slice of the backlog
   if (state_ == State::kEnding) {
     boost::system::error_code ignored;
     socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
@@ -233,6 +258,8 @@ void Stream::Finish(CloseReason reason) {
   boost::system::error_code ignored;
   socket_.close(ignored);
   queue_.clear();
+  queue_head_ = 0;
+  head_offset_ = 0;
   held_.clear();
   replay_.clear();
   observer_.OnStreamClosed(*this, reason);

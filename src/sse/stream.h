@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/event.h"
+#include "sse/flush_queue.h"
 #include "sse/frame.h"
 
 namespace pushy::sse {
@@ -16,23 +17,6 @@ namespace pushy::sse {
 enum class CloseReason { kPeerClosed, kSlowConsumer, kTokenExpired, kDrained, kWriteError };
 
 class Stream;
-
-// Gathers writes: while a WriteBatch lives on the loop's thread, streams that get frames queue
-// them and write once when the batch ends (one writev per stream per batch instead of one write
-// for the first frame and another for the rest). The loop opens one around each batch of events.
-class WriteBatch {
- public:
-  WriteBatch();
-  ~WriteBatch();
-  WriteBatch(const WriteBatch&) = delete;
-  WriteBatch& operator=(const WriteBatch&) = delete;
-
- private:
-  friend class Stream;
-  static thread_local WriteBatch* current_;
-  WriteBatch* outer_;
-  std::vector<Stream*> streams_;
-};
 
 // Told once when a stream is finished; the owner (its event loop) then forgets it.
 class StreamObserver {
@@ -43,10 +27,11 @@ class StreamObserver {
 
 // One SSE subscriber after its response headers. Lives on one event loop for life: every method
 // must be called on that loop's thread. Owned by the loop (shared_ptr, so that in-flight socket
-// operations keep it alive until they complete).
+// operations keep it alive until they complete). Frames are written by the loop's FlushQueue,
+// every frame queued by then gathered into one writev; the socket is written without blocking
+// and only a write the kernel could not take whole waits for the socket to drain.
 class Stream : public std::enable_shared_from_this<Stream> {
  public:
-  friend class WriteBatch;
   struct Options {
     std::size_t max_pending_bytes = 1 << 20;  // slow-consumer bound
     std::int64_t heartbeat_ms = 15'000;
@@ -54,7 +39,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
     std::optional<std::int64_t> warn_at_ms;     // when to send pushy.token_expiring
   };
 
-  Stream(boost::asio::ip::tcp::socket socket, Options options, StreamObserver& observer);
+  Stream(boost::asio::ip::tcp::socket socket, Options options, StreamObserver& observer,
+         FlushQueue& flush_queue);
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
 
@@ -87,6 +73,9 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // Graceful end: everything queued, then the final chunk, then close.
   void End(CloseReason reason);
 
+  // Called by the FlushQueue when this stream's turn has come: writes what is queued.
+  void Flush();
+
   bool closed() const { return state_ == State::kClosed; }
   std::size_t pending_bytes() const { return pending_bytes_; }
 
@@ -99,8 +88,9 @@ class Stream : public std::enable_shared_from_this<Stream> {
   void PumpReplay();
   void ReleaseHeld();
   void RequestWrite();
-  void StartWrite();
-  void OnWritten(const boost::system::error_code& ec);
+  void WriteQueued();
+  void AwaitWritable();
+  void OnQueueWritten();
   void WatchPeer();
   void Abort(CloseReason reason);
   void Finish(CloseReason reason);
@@ -108,22 +98,23 @@ class Stream : public std::enable_shared_from_this<Stream> {
   boost::asio::ip::tcp::socket socket_;
   Options options_;
   StreamObserver& observer_;
+  FlushQueue& flush_queue_;
   State state_ = State::kOpening;
-  bool writing_ = false;
+  bool flush_scheduled_ = false;    // waiting in the FlushQueue
+  bool awaiting_writable_ = false;  // the kernel took part of a write; the rest waits for room
   bool warned_ = false;
   bool active_since_tick_ = false;
-  bool flush_deferred_ = false;  // registered with the current WriteBatch
-  bool end_requested_ = false;   // End() arrived before the replay answer
+  bool end_requested_ = false;  // End() arrived before the replay answer
   CloseReason end_reason_ = CloseReason::kDrained;
   std::uint64_t watermark_ = 0;
   std::int64_t last_activity_ms_ = 0;
   std::size_t pending_bytes_ = 0;
-  std::vector<FramePtr> queue_;                           // waiting for the socket
-  std::vector<FramePtr> in_flight_;                       // being written, gathered into one write
+  std::vector<FramePtr> queue_;  // from queue_[queue_head_] on, waiting for the socket
+  std::size_t queue_head_ = 0;   // frames before it are written
+  std::size_t head_offset_ = 0;  // bytes of queue_[queue_head_] already written
   std::vector<std::pair<std::uint64_t, FramePtr>> held_;  // live events during replay
   std::vector<EventPtr> replay_;                          // backlog still to encode and write
   std::size_t replay_next_ = 0;
-  std::vector<boost::asio::const_buffer> buffers_;
 };
 
 }  // namespace pushy::sse

@@ -73,33 +73,3 @@ TEST(StreamReplayTest, EndBeforeTheReplayAnswerWritesItThenEnds) {
 
 }  // namespace
 }  // namespace pushy::sse
-
-namespace pushy::sse {
-namespace {
-
-// Frames queued while a WriteBatch is open leave in one gathered write when it closes.
-TEST(WriteBatchTest, DefersWritesUntilTheBatchEnds) {
-  test_util::Harness h(Stream::Options{});
-  h.reader.Start();
-  const FramePtr retry = RetryFrame(1000);
-  h.stream->Open(test_util::kHead, retry, test_util::kT0);
-  h.stream->GoLive({}, 0);
-  ASSERT_TRUE(h.Flush());
-  const std::size_t before = test_util::kHead.size() + retry->size();
-  ASSERT_TRUE(h.ReceiveAtLeast(before));
-  const FramePtr first = Chunk("id: 1\n\n");
-  const FramePtr second = Chunk("id: 2\n\n");
-  {
-    WriteBatch batch;
-    EXPECT_TRUE(h.stream->Deliver(1, first));
-    EXPECT_TRUE(h.stream->Deliver(2, second));
-    h.ioc.poll();
-    EXPECT_EQ(h.reader.data.size(), before);  // nothing written inside the batch
-    EXPECT_EQ(h.stream->pending_bytes(), first->size() + second->size());
-  }
-  ASSERT_TRUE(h.ReceiveAtLeast(before + first->size() + second->size()));
-  EXPECT_EQ(h.reader.data.substr(before), *first + *second);
-}
-
-}  // namespace
-}  // namespace pushy::sse

@@ -86,7 +86,7 @@ class ClientReader {
 struct Harness {
   explicit Harness(Stream::Options options, int rcvbuf = 0, int sndbuf = 0)
       : sockets(ioc, rcvbuf, sndbuf), reader(sockets.client) {
-    stream = std::make_shared<Stream>(std::move(sockets.server), options, observer);
+    stream = std::make_shared<Stream>(std::move(sockets.server), options, observer, flush_queue);
   }
   ~Harness() {
     // Let cancelled operations finish so their handlers (which own the stream) go away before
@@ -110,6 +110,7 @@ struct Harness {
   }
 
   asio::io_context ioc;
+  FlushQueue flush_queue{ioc.get_executor()};
   RecordingObserver observer;
   SocketPair sockets;
   ClientReader reader;
