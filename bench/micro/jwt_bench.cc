@@ -5,6 +5,7 @@
 #include <string>
 
 #include "auth/jwt.h"
+#include "auth/secure_compare.h"
 
 namespace {
 
@@ -51,3 +52,12 @@ void BM_MintToken(benchmark::State& state) {
 BENCHMARK(BM_MintToken);
 
 }  // namespace
+
+// The publisher's X-Client-ID / X-Client-Secret check: paid on every trusted publish.
+void BM_PublisherCredentialsCheck(benchmark::State& state) {
+  const pushy::auth::PublisherCredentials credentials("bench-publisher", "bench-publisher-secret");
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(credentials.Check("bench-publisher", "bench-publisher-secret"));
+  }
+}
+BENCHMARK(BM_PublisherCredentialsCheck);

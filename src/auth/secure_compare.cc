@@ -10,12 +10,21 @@ namespace {
 
 using Digest = std::array<unsigned char, 64>;
 
+// Fetched once: EVP_sha512() makes OpenSSL 3 look the algorithm up in its provider tables (under
+// a lock) on every digest, which costs more than the hashing of a short secret.
+const EVP_MD* Sha512Algorithm() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA512", nullptr);
+  return md;
+}
+
 Digest Sha512(std::string_view bytes) {
   Digest digest{};
   unsigned int size = 0;
+  const EVP_MD* md = Sha512Algorithm();
   // Fails only if libcrypto itself is broken; comparing against a zero digest would then
   // accept anything that also failed, so stop instead.
-  if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &size, EVP_sha512(), nullptr) != 1 ||
+  if (md == nullptr ||
+      EVP_Digest(bytes.data(), bytes.size(), digest.data(), &size, md, nullptr) != 1 ||
       size != digest.size()) {
     std::abort();
   }

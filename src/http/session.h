@@ -3,8 +3,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <unordered_set>
@@ -63,7 +63,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnHeader(const boost::system::error_code& ec);
   void ReadBody();
   void OnBody(const boost::system::error_code& ec);
-  void ArmDeadline();
+  void ArmDeadline(std::chrono::milliseconds timeout);
   void Dispatch();
   void Respond(Response response);
   void OnReadError(const boost::system::error_code& ec);
@@ -73,12 +73,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void DiscardUntilClosed();
   boost::asio::ip::tcp::socket TakeSocket();
 
-  boost::beast::tcp_stream stream_;
-  boost::asio::steady_timer deadline_;  // the request must arrive whole before it fires
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer deadline_;  // request arrival, a stuck answer, the lingering close
   boost::beast::flat_buffer buffer_;
   std::optional<beast_http::request_parser<beast_http::string_body>> parser_;
   Request request_;
-  std::shared_ptr<Response> response_;  // kept alive while being written
+  std::string wire_;  // the response being written
   const Limits& limits_;
   const CorsPolicy& cors_;
   RequestHandler& handler_;
@@ -88,6 +88,10 @@ class Session : public std::enable_shared_from_this<Session> {
   bool taken_ = false;      // socket handed to a stream
   bool timed_out_ = false;  // the deadline fired while reading a request
 };
+
+// The bytes of a complete response: status line, fields, blank line, body (a Content-Length is
+// added when the response has neither it nor chunked framing).
+std::string SerializeResponse(Response& response);
 
 // The sessions of one event loop, so that a drain can reach them. Loop thread only.
 class SessionSet {
