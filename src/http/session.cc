@@ -172,6 +172,8 @@ void Session::OnReadError(const error_code& ec) {
 void Session::Reject(const error_code& ec) {
   closing_ = true;
   Response res = ErrorResponse(ec);
+  // A page's script can read why its request was refused only with the CORS headers.
+  if (parser_) cors_.Apply(parser_->get()[beast_http::field::origin], res);
   Write(std::move(res), false);
 }
 

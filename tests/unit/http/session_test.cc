@@ -86,9 +86,9 @@ TEST(SessionTest, ConnectionCloseIsHonoured) {
   EXPECT_EQ(server.seen.size(), 1u);
 }
 
-// Regression (fixed): src/http/session.cc, Session::OnReadError(), header_limit branch: it looks for the
-// request line in buffer_, but Beast's parser has already consumed the parsed start line from
-// buffer_ (basic_parser::put returns its length and read.hpp consumes it), so `seen` starts at
+// Regression (fixed): src/http/session.cc, Session::OnReadError(), header_limit branch: it looks
+// for the request line in buffer_, but Beast's parser has already consumed the parsed start line
+// from buffer_ (basic_parser::put returns its length and read.hpp consumes it), so `seen` starts at
 // the header fields. When one header line is longer than max_request_line the answer is 414
 // "request line too long" instead of 431. A fix: decide from the parser, e.g. 414 only while
 // parser_->get().target() is still empty (start line not parsed) or longer than the limit.
@@ -123,6 +123,22 @@ TEST(SessionTest, DeclaredBodyOverLimitIs413) {
   limits.max_body_bytes = 1000;
   TestServer server(limits);
   ExpectRejectedAndClosed(server, Post("/publish/a", std::string(1001, 'b')), 413);
+}
+
+TEST(SessionTest, RejectionsCarryCorsHeadersForAnAllowedOrigin) {
+  Limits limits;
+  limits.max_body_bytes = 1000;
+  TestServer server(limits, {"https://app.example"});
+  for (const std::string origin : {"https://app.example", "https://evil.example"}) {
+    RawClient client(server);
+    client.Send(PostHead("/publish/a", "Origin: " + origin + "\r\nContent-Length: 1001\r\n") +
+                std::string(1001, 'b'));
+    const auto responses = client.Await(1);
+    ASSERT_EQ(responses.size(), 1u) << client.data();
+    EXPECT_EQ(responses[0].result_int(), 413u);
+    const bool allowed = origin == "https://app.example";
+    EXPECT_EQ(responses[0][Field::access_control_allow_origin], allowed ? origin : "") << origin;
+  }
 }
 
 TEST(SessionTest, ChunkedBodyOverLimitIs413) {
@@ -177,8 +193,8 @@ TEST(SessionTest, MalformedRequestIs400AndClosed) {
   ExpectRejectedAndClosed(server, "this is not http\r\n\r\n", 400);
 }
 
-// Regression (fixed): src/http/session.cc, Session::OnReadError(), `ec == beast::error::timeout` branch:
-// Beast's tcp_stream closes the socket when its expiry fires (basic_stream timeout_handler
+// Regression (fixed): src/http/session.cc, Session::OnReadError(), `ec == beast::error::timeout`
+// branch: Beast's tcp_stream closes the socket when its expiry fires (basic_stream timeout_handler
 // calls impl->close()), so Reject(kRequestTimeout) writes the 408 to a closed socket and the
 // client only sees the connection drop. A fix: time requests with a separate steady_timer that
 // cancels (not closes) the pending read, then answer 408 and close.
