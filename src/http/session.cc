@@ -180,6 +180,11 @@ void Session::Reject(const error_code& ec) {
 void Session::Respond(Response response) {
   const bool keep_alive = !closing_ && request_.keep_alive();
   cors_.Apply(request_[beast_http::field::origin], response);
+  if (request_.method() == beast_http::verb::head) {
+    // The headers a GET would get, Content-Length included, and no body.
+    if (response.count(beast_http::field::content_length) == 0) response.prepare_payload();
+    response.body().clear();
+  }
   Write(std::move(response), keep_alive);
 }
 

@@ -14,11 +14,12 @@ void AddDemoRoutes(const Services& services, http::Router& router) {
   const auto page = [](const http::Exchange& ex, std::string_view) {
     HandleDemoAsset(ex, "text/html; charset=utf-8", DemoPageHtml());
   };
-  router.Add("/demo", {Verb::get}, page);
-  router.Add("/demo/", {Verb::get}, page);
-  router.Add("/demo/pushy.js", {Verb::get}, [](const http::Exchange& ex, std::string_view) {
-    HandleDemoAsset(ex, "text/javascript; charset=utf-8", DemoClientJs());
-  });
+  router.Add("/demo", {Verb::get, Verb::head}, page);
+  router.Add("/demo/", {Verb::get, Verb::head}, page);
+  router.Add("/demo/pushy.js", {Verb::get, Verb::head},
+             [](const http::Exchange& ex, std::string_view) {
+               HandleDemoAsset(ex, "text/javascript; charset=utf-8", DemoClientJs());
+             });
   router.Add("/demo/token", {Verb::post}, [&services](const http::Exchange& ex, std::string_view) {
     MintFromRequest(services, ex);
   });
@@ -26,6 +27,8 @@ void AddDemoRoutes(const Services& services, http::Router& router) {
 
 }  // namespace
 
+// HEAD is answered on the plain GET resources (monitors and load balancers probe with it), not on
+// streams: a HEAD must not subscribe.
 http::Router BuildRouter(Services& services, Loop& loop) {
   using http::Verb;
   http::Router router;
@@ -48,14 +51,14 @@ http::Router BuildRouter(Services& services, Loop& loop) {
              [&services, &loop](const http::Exchange& ex, std::string_view) {
                HandleStream(services, loop, ex, {});
              });
-  router.Add("/healthz", {Verb::get},
+  router.Add("/healthz", {Verb::get, Verb::head},
              [](const http::Exchange& ex, std::string_view) { HandleHealthz(ex); });
-  router.Add("/readyz", {Verb::get}, [&services](const http::Exchange& ex, std::string_view) {
-    HandleReadyz(services, ex);
-  });
-  router.Add("/metrics", {Verb::get}, [&services](const http::Exchange& ex, std::string_view) {
-    HandleMetrics(services, ex);
-  });
+  router.Add(
+      "/readyz", {Verb::get, Verb::head},
+      [&services](const http::Exchange& ex, std::string_view) { HandleReadyz(services, ex); });
+  router.Add(
+      "/metrics", {Verb::get, Verb::head},
+      [&services](const http::Exchange& ex, std::string_view) { HandleMetrics(services, ex); });
   if (services.config().demo) AddDemoRoutes(services, router);
   return router;
 }

@@ -40,6 +40,41 @@ class RoutingTest(harness.ServerTestCase):
                 allow = [m.strip().upper() for m in r.header("Allow", "").split(",")]
                 self.assertIn(allowed, allow, r)
 
+    def head_then_get(self, path):
+        """HEAD then GET (Connection: close) pipelined on one connection; returns all bytes."""
+        with HttpConn(self.server.port) as c:
+            c.send(build_request("HEAD", path) +
+                   build_request("GET", path, {"Connection": "close"}))
+            data = b""
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                chunk = c.sock.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            return data
+
+    def test_head_on_plain_resources_has_headers_and_no_body(self):
+        # The GET's status line must follow the HEAD's blank line directly, and the HEAD's
+        # Content-Length must be what a GET's body would be.
+        for path in ("/healthz", "/readyz"):
+            with self.subTest(path=path):
+                data = self.head_then_get(path)
+                head, rest = data.split(b"\r\n\r\n", 1)
+                self.assertTrue(head.startswith(b"HTTP/1.1 200"), head)
+                self.assertTrue(rest.startswith(b"HTTP/1.1 200"), rest[:80])
+                get_head, get_body = rest.split(b"\r\n\r\n", 1)
+                lengths = [ln.split(b":")[1].strip() for ln in head.split(b"\r\n")
+                           if ln.lower().startswith(b"content-length:")]
+                self.assertEqual(lengths, [str(len(get_body)).encode()], head)
+
+    def test_head_on_a_stream_is_405_without_body(self):
+        data = self.head_then_get("/stream?channels=a")
+        head, rest = data.split(b"\r\n\r\n", 1)
+        self.assertTrue(head.startswith(b"HTTP/1.1 405"), head)
+        self.assertIn(b"\r\nAllow: GET, OPTIONS", head)
+        self.assertTrue(rest.startswith(b"HTTP/1.1 401"), rest[:80])  # the GET, no token
+
     def test_health_and_readiness(self):
         self.assertEqual(self.server.get("/healthz").status, 200)
         self.assertEqual(self.server.get("/readyz").status, 200)
