@@ -37,7 +37,8 @@ RedisBroker::RedisBroker(RedisBrokerOptions options)
       reconnect_timer_(ioc_),
       backoff_(options_.backoff_initial),
       ping_timer_(ioc_),
-      rng_(std::random_device{}()) {}
+      rng_(std::random_device{}()),
+      publish_queue_(options_.publish) {}
 
 RedisBroker::~RedisBroker() { Stop(); }
 
@@ -65,6 +66,7 @@ void RedisBroker::Shutdown() {
   ping_timer_.cancel();
   if (cmd_) cmd_->Close();
   if (sub_) sub_->Close();
+  FailPublishes();
   for (PendingReplay& replay : std::exchange(waiting_replays_, {})) {
     replay.done(make_error_code(Errc::kBrokerUnavailable));
   }
@@ -125,7 +127,7 @@ void RedisBroker::StartCatchUp(std::uint64_t generation) {
   std::optional<EventId> after;
   if (synced_) after = EventId{epoch_, last_delivered_};
   std::vector<std::string> args =
-      ReplayArguments(keys_.prefix(), options_.history.ttl_ms, candidate_epoch_, after, entries);
+      ReplayArguments(keys_.prefix(), options_.history, candidate_epoch_, after, entries);
   RunScript(ReplayScript(), std::move(args),
             [this, generation, entries = std::move(entries)](Result<Reply> reply) {
               if (generation != generation_) return;
@@ -147,7 +149,7 @@ void RedisBroker::FinishCatchUp(const HistorySnapshot& snapshot,
     synced_ = true;
     epoch_ = snapshot.epoch;
     epoch_seen_.store(epoch_, std::memory_order_release);
-    last_delivered_ = snapshot.head;
+    SetDelivered(snapshot.head);
   } else if (snapshot.epoch != epoch_) {
     SwitchEpoch(snapshot.epoch, snapshot.head);
   } else {
@@ -160,7 +162,7 @@ void RedisBroker::FinishCatchUp(const HistorySnapshot& snapshot,
         if (event->id.seq > last_delivered_) catchup_events_.fetch_add(1);
         Deliver(event);
       }
-      last_delivered_ = std::max(last_delivered_, snapshot.head);
+      SetDelivered(std::max(last_delivered_, snapshot.head));
     }
   }
   holding_ = false;
@@ -187,6 +189,7 @@ void RedisBroker::OnConnectionLost(std::uint64_t generation, const std::string& 
   // Closing fails their pending commands: publishes answer 503, replays wait for us.
   if (cmd_) cmd_->Close();
   if (sub_) sub_->Close();
+  FailPublishes();
   subscribes_in_flight_ = 0;
   redis_subscriptions_.store(0);
   holding_ = false;
@@ -241,7 +244,7 @@ void RedisBroker::OnPingTick() {
     sub_->Command({"PING"}, [this, generation, head](Result<Reply> reply) {
       if (generation != generation_ || !reply) return;
       sub_ping_since_.reset();
-      if (!holding_) last_delivered_ = std::max(last_delivered_, head);
+      if (!holding_) SetDelivered(std::max(last_delivered_, head));
     });
   }
   SchedulePing();
@@ -263,20 +266,25 @@ void RedisBroker::OnPush(std::uint64_t generation, const Reply& message) {
   const Reply& channel = e[e.size() - 2];  // message: kind channel body; pmessage: kind glob ...
   const Reply& body = e.back();
   const std::optional<std::string_view> name = keys_.ChannelOf(channel.str);
-  std::optional<Event> event;
-  if (name) event = DecodeMessage(*name, body.str);
-  if (!event) {
+  std::optional<std::vector<Event>> events;
+  if (name) events = DecodeMessage(*name, body.str);
+  if (!events) {
     log::Warn("redis: ignoring a malformed message on a pushy channel");
     return;
   }
-  auto shared = std::make_shared<const Event>(std::move(*event));
-  if (!holding_) return Deliver(shared);
-  if (held_.size() >= options_.max_held_events) {
-    // Catching up takes too long for the rate of events: start over from last_delivered_.
-    if (sub_) sub_->Close();
-    return OnConnectionLost(generation, "too many events while catching up");
+  for (Event& event : *events) {
+    auto shared = std::make_shared<const Event>(std::move(event));
+    if (!holding_) {
+      Deliver(shared);
+      continue;
+    }
+    if (held_.size() >= options_.max_held_events) {
+      // Catching up takes too long for the rate of events: start over from last_delivered_.
+      if (sub_) sub_->Close();
+      return OnConnectionLost(generation, "too many events while catching up");
+    }
+    held_.push_back(std::move(shared));
   }
-  held_.push_back(std::move(shared));
 }
 
 // In order and once: one connection receives PUBLISHes in script order, so any seq at or below
@@ -287,7 +295,7 @@ void RedisBroker::Deliver(const EventPtr& event) {
     SwitchEpoch(event->id.epoch, event->id.seq - 1);
   }
   if (event->id.seq <= last_delivered_) return;
-  last_delivered_ = event->id.seq;
+  SetDelivered(event->id.seq);
   if (sink_ != nullptr) sink_->OnEvent(event);
 }
 
@@ -300,9 +308,14 @@ void RedisBroker::SwitchEpoch(std::uint64_t epoch, std::uint64_t head) {
     epoch_seen_.store(epoch, std::memory_order_release);
     log::Warn("redis: history epoch changed; streams restart from the current head");
   }
-  last_delivered_ = head;
+  SetDelivered(head);
   history_lost_.fetch_add(1);
   if (sink_ != nullptr) sink_->OnHistoryLost(EventId{epoch_, head});
+}
+
+void RedisBroker::SetDelivered(std::uint64_t seq) {
+  last_delivered_ = seq;
+  delivered_through_.store(seq, std::memory_order_release);
 }
 
 // The candidate offered to an empty Redis must differ from every epoch it had, or ids of a

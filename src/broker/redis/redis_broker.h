@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <string>
@@ -18,6 +19,7 @@
 #include "broker/broker.h"
 #include "broker/redis/redis_connection.h"
 #include "broker/redis/redis_keys.h"
+#include "broker/redis/redis_publish_queue.h"
 #include "broker/redis/redis_replay.h"
 #include "broker/redis/redis_scripts.h"
 #include "config/redis_url.h"
@@ -35,6 +37,7 @@ struct RedisBrokerOptions {
   std::chrono::milliseconds ping_interval{1000};
   std::chrono::milliseconds ping_timeout{5000};  // an unanswered PING this old drops both links
   std::size_t max_held_events = 65'536;          // live events held while catching up
+  PublishLimits publish;                         // batching of publishes into script calls
   // Observes Healthy() changes (tests); runs on the broker thread.
   std::function<void(bool healthy)> on_health_change;
 };
@@ -43,7 +46,8 @@ struct RedisBrokerOptions {
 ConnectionOptions ConnectionOptionsFrom(const config::RedisUrl& url);
 
 // The cluster broker: every node sharing one Redis sees one total order of events. Publishes
-// run one Lua script (seq, history stream, PUBLISH) on the `cmd` connection; the `sub`
+// run a Lua script (seq, history stream, PUBLISH) on the `cmd` connection; those that arrive
+// while a script call is in flight gather and go as one call when it returns. The `sub`
 // connection SUBSCRIBEs / PSUBSCRIBEs to what this node's streams want (AddInterest) and turns
 // messages into sink events, deduplicated by seq. A Replay waits until Redis confirmed the
 // subscriptions asked for before it, then reads history and head in one script, which keeps
@@ -77,6 +81,11 @@ class RedisBroker final : public Broker {
 
   // The epoch this node currently delivers (0 before the first connection).
   std::uint64_t epoch() const { return epoch_seen_.load(std::memory_order_acquire); }
+  // The seq of that epoch through which this node has every event of its interests: the last
+  // one delivered, or a later head that the pings confirmed (tests).
+  std::uint64_t delivered_through() const {
+    return delivered_through_.load(std::memory_order_acquire);
+  }
 
  private:
   enum class Phase { kDown, kConnecting, kSyncing, kReady, kStopped };
@@ -106,10 +115,16 @@ class RedisBroker final : public Broker {
   void OnPush(std::uint64_t generation, const Reply& message);
   void Deliver(const EventPtr& event);
   void SwitchEpoch(std::uint64_t epoch, std::uint64_t head);
+  void SetDelivered(std::uint64_t seq);
   void NoteEpoch(std::uint64_t epoch);
 
+  // Publishing (redis_broker_publish.cc).
+  void PumpPublishes();
+  void FailPublishes();
+  void SendPublishBatch(PublishBatch batch);
+  void AnswerPublishBatch(PublishBatch& batch, const Result<Reply>& reply, std::size_t count);
+
   // Operations (redis_broker_ops.cc).
-  void DoPublish(std::vector<PublishRequest> requests, PublishCallback done);
   void StartReplay(PendingReplay replay);
   void RunReplay(PendingReplay replay);
   void Requeue(PendingReplay replay);
@@ -130,6 +145,7 @@ class RedisBroker final : public Broker {
   std::atomic<bool> stopped_{false};
   std::atomic<bool> healthy_{false};
   std::atomic<std::uint64_t> epoch_seen_{0};
+  std::atomic<std::uint64_t> delivered_through_{0};  // mirrors last_delivered_
 
   // Broker thread only below.
   EventSink* sink_ = nullptr;
@@ -148,6 +164,7 @@ class RedisBroker final : public Broker {
   std::map<std::string, int, std::less<>> entries_;            // interest entry -> count
   std::map<std::pair<bool, std::string>, int> subscriptions_;  // Redis subscription -> count
   int subscribes_in_flight_ = 0;
+  int publish_calls_ = 0;  // publish script calls on the current `cmd` not answered yet
   std::deque<PendingReplay> waiting_replays_;
   boost::asio::steady_timer replay_timer_;
   bool replay_timer_armed_ = false;
@@ -158,6 +175,13 @@ class RedisBroker final : public Broker {
   std::optional<SteadyClock::time_point> sub_ping_since_;
   std::uint64_t head_read_ = 0;  // latest head of epoch_ read on `cmd` (see OnPingTick)
   std::mt19937_64 rng_;
+
+  // Publishes waiting for a script call, filled by any thread.
+  std::mutex publish_mutex_;
+  PublishQueue publish_queue_;  // guarded by publish_mutex_
+  // Guarded by publish_mutex_: the broker thread will look at publish_queue_ without being
+  // woken (a pump is posted, or a script call is in flight whose answer pumps).
+  bool publish_watched_ = false;
 
   // Stats, read from any thread.
   std::atomic<std::uint64_t> reconnects_{0};

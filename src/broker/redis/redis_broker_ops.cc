@@ -1,4 +1,5 @@
-// The operations of RedisBroker that callers start: publish, replay, interest.
+// The operations of RedisBroker that callers start: replay and interest (publishing is in
+// redis_broker_publish.cc), and the script runner they share.
 #include <boost/asio/post.hpp>
 #include <utility>
 
@@ -12,63 +13,7 @@ namespace {
 
 boost::system::error_code Unavailable() { return make_error_code(Errc::kBrokerUnavailable); }
 
-std::optional<std::vector<EventId>> ParsePublishReply(const Reply& reply, std::size_t count) {
-  if (!reply.is_array() || reply.elements.size() != count + 1) return std::nullopt;
-  const Reply& epoch_text = reply.elements[0];
-  if (epoch_text.type != Reply::Type::kString) return std::nullopt;
-  const std::optional<EventId> epoch = ParseEventId(epoch_text.str + "-1");
-  if (!epoch) return std::nullopt;
-  std::vector<EventId> ids;
-  ids.reserve(count);
-  for (std::size_t i = 1; i < reply.elements.size(); ++i) {
-    const Reply& seq = reply.elements[i];
-    if (seq.type != Reply::Type::kInteger || seq.integer <= 0) return std::nullopt;
-    ids.push_back(EventId{epoch->epoch, static_cast<std::uint64_t>(seq.integer)});
-  }
-  return ids;
-}
-
 }  // namespace
-
-void RedisBroker::Publish(std::vector<PublishRequest> requests, PublishCallback done) {
-  if (stopped_.load() || !Healthy()) return done(Unavailable());
-  if (requests.empty()) return done(std::vector<EventId>{});
-  asio::post(ioc_, [this, requests = std::move(requests), done = std::move(done)]() mutable {
-    DoPublish(std::move(requests), std::move(done));
-  });
-}
-
-void RedisBroker::DoPublish(std::vector<PublishRequest> requests, PublishCallback done) {
-  if (phase_ != Phase::kReady) return done(Unavailable());
-  std::vector<std::string> args{keys_.prefix(),
-                                std::to_string(options_.history.max_events_per_channel),
-                                std::to_string(options_.history.ttl_ms),
-                                FormatEventId(EventId{candidate_epoch_, 0}).substr(0, 12)};
-  args.reserve(4 + 3 * requests.size());
-  for (PublishRequest& request : requests) {
-    args.push_back(std::move(request.channel));
-    args.push_back(std::move(request.name));
-    args.push_back(std::move(request.data));
-  }
-  const std::size_t count = requests.size();
-  RunScript(PublishScript(), std::move(args),
-            [this, count, done = std::move(done)](Result<Reply> reply) {
-              // Without a reply we cannot know whether Redis ran the script: report failure,
-              // the publisher may retry (at-least-once across an outage).
-              if (!reply) return done(Unavailable());
-              if (reply->is_error()) {
-                log::Warn("redis: publish script failed: " + reply->str);
-                return done(Unavailable());
-              }
-              std::optional<std::vector<EventId>> ids = ParsePublishReply(*reply, count);
-              if (!ids) {
-                log::Error("redis: publish script returned an unexpected reply");
-                return done(Unavailable());
-              }
-              NoteEpoch(ids->front().epoch);
-              done(std::move(*ids));
-            });
-}
 
 // EVALSHA, and EVAL when Redis lost its script cache (restart, SCRIPT FLUSH).
 void RedisBroker::RunScript(const Script& script, std::vector<std::string> args,
@@ -120,8 +65,8 @@ void RedisBroker::StartReplay(PendingReplay replay) {
 void RedisBroker::RunReplay(PendingReplay replay) {
   std::optional<EventId> from;
   if (replay.after) from = ParseEventId(*replay.after);
-  std::vector<std::string> args = ReplayArguments(keys_.prefix(), options_.history.ttl_ms,
-                                                  candidate_epoch_, from, replay.entries);
+  std::vector<std::string> args =
+      ReplayArguments(keys_.prefix(), options_.history, candidate_epoch_, from, replay.entries);
   RunScript(ReplayScript(), std::move(args),
             [this, replay = std::move(replay)](Result<Reply> reply) mutable {
               if (!reply) return Requeue(std::move(replay));

@@ -83,38 +83,53 @@ Subscription SubscriptionFor(const KeySpace& keys, std::string_view entry) {
   return {pattern, pattern ? keys.PubSubGlob(entry) : keys.PubSubChannel(entry)};
 }
 
-std::string EncodeMessage(const Event& event) {
-  std::string out = FormatEventId(event.id);
-  out[12] = ' ';
+std::string EncodeMessage(std::span<const Event> events) {
+  if (events.empty()) return {};
+  std::string out = FormatEventId(events.front().id).substr(0, 12);
   out += ' ';
-  out += std::to_string(event.ts_ms);
-  out += ' ';
-  out += event.name;
-  out += ' ';
-  out += event.data;
+  out += std::to_string(events.front().ts_ms);
+  for (const Event& event : events) {
+    out += ' ';
+    out += std::to_string(event.id.seq);
+    out += ' ';
+    out += event.name;
+    out += ' ';
+    out += std::to_string(event.data.size());
+    out += ' ';
+    out += event.data;
+  }
   return out;
 }
 
-std::optional<Event> DecodeMessage(std::string_view channel, std::string_view body) {
+std::optional<std::vector<Event>> DecodeMessage(std::string_view channel, std::string_view body) {
   std::string_view rest = body;
   const auto epoch_text = TakeField(rest);
-  const auto seq_text = TakeField(rest);
-  const auto ts_text = TakeField(rest);
-  const auto name = TakeField(rest);
-  if (!epoch_text || !seq_text || !ts_text || !name || epoch_text->size() != 12) {
-    return std::nullopt;
-  }
+  if (!epoch_text || epoch_text->size() != 12) return std::nullopt;
   const auto epoch = ParseNumber<std::uint64_t>(*epoch_text, 16);
-  const auto seq = ParseNumber<std::uint64_t>(*seq_text, 10);
+  const auto ts_text = TakeField(rest);  // a space follows: there is at least one event
+  if (!epoch || !ts_text) return std::nullopt;
   const auto ts = ParseNumber<std::int64_t>(*ts_text, 10);
-  if (!epoch || !seq || !ts || *seq == 0) return std::nullopt;
-  Event event;
-  event.id = EventId{*epoch, *seq};
-  event.channel = std::string(channel);
-  event.name = std::string(*name);
-  event.data = std::string(rest);
-  event.ts_ms = *ts;
-  return event;
+  if (!ts) return std::nullopt;
+  std::vector<Event> events;
+  while (true) {
+    const auto seq_text = TakeField(rest);
+    const auto name = TakeField(rest);
+    const auto size_text = TakeField(rest);
+    if (!seq_text || !name || !size_text) return std::nullopt;
+    const auto seq = ParseNumber<std::uint64_t>(*seq_text, 10);
+    const auto size = ParseNumber<std::size_t>(*size_text, 10);
+    if (!seq || *seq == 0 || !size || *size > rest.size()) return std::nullopt;
+    Event& event = events.emplace_back();
+    event.id = EventId{*epoch, *seq};
+    event.channel = std::string(channel);
+    event.name = std::string(*name);
+    event.data = std::string(rest.substr(0, *size));
+    event.ts_ms = *ts;
+    rest.remove_prefix(*size);
+    if (rest.empty()) return events;
+    if (rest.size() == 1 || rest.front() != ' ') return std::nullopt;
+    rest.remove_prefix(1);
+  }
 }
 
 }  // namespace pushy::broker::redis

@@ -2,8 +2,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/event.h"
 
@@ -13,11 +15,15 @@ namespace pushy::broker::redis {
 // ("pushy:" by default), so several clusters or test runs can share one Redis:
 //   <p>epoch           string: the history's epoch, 12 hex digits
 //   <p>seq             counter: the last seq assigned, one total order for the cluster
-//   <p>h:<channel>     stream: the channel's history, entry id "<seq>-0", fields ts name data
-//   <p>m:<channel>     hash: dropped_through, last_seq (outlives the stream: 2 x TTL)
+//   <p>h:<channel>     stream: the channel's history, entry id "<seq>-0", fields ts name data;
+//                      up to HISTORY_SIZE + min(100, HISTORY_SIZE / 10) entries (only the newest
+//                      HISTORY_SIZE count); lives TTL to TTL + min(TTL / 2, 30 s) past its last
+//                      append
+//   <p>m:<channel>     hash: dropped_through, last_seq, expires (the stream's expiry, unix ms),
+//                      oldest_ts (of the stream's oldest entry); lives a TTL longer than the stream
 //   <p>channels        set: channels that may have history (for pattern resume)
 //   <p>clock           sorted set: score unix second, member the first seq of that second
-//   <p>c:<channel>     pub/sub channel carrying the channel's events
+//   <p>c:<channel>     pub/sub channel carrying the channel's events (EncodeMessage)
 // A value type; any thread.
 class KeySpace {
  public:
@@ -52,10 +58,13 @@ struct Subscription {
 };
 Subscription SubscriptionFor(const KeySpace& keys, std::string_view entry);
 
-// The pub/sub message body the publish script sends: "<epoch> <seq> <ts_ms> <name> <data>",
-// epoch as 12 hex digits, data last since JSON may hold spaces. The channel travels as the
-// pub/sub channel name. Returns nullopt when the text is not such a message.
-std::string EncodeMessage(const Event& event);
-std::optional<Event> DecodeMessage(std::string_view channel, std::string_view body);
+// The pub/sub message body the publish script sends for a run of events on one channel (one
+// script call, so one epoch and one ts): "<epoch> <ts_ms>" then, per event, " <seq> <name>
+// <size> <data>" with the epoch as 12 hex digits and size the bytes of data, which may hold
+// anything. The channel travels as the pub/sub channel name. EncodeMessage takes the epoch and
+// ts of the first event; DecodeMessage returns nullopt unless the whole text is such a body with
+// at least one event.
+std::string EncodeMessage(std::span<const Event> events);
+std::optional<std::vector<Event>> DecodeMessage(std::string_view channel, std::string_view body);
 
 }  // namespace pushy::broker::redis

@@ -72,18 +72,20 @@ std::optional<HistorySnapshot> ParseSnapshot(const Reply& reply) {
   return snapshot;
 }
 
-std::vector<std::string> ReplayArguments(const std::string& prefix, std::int64_t ttl_ms,
+std::vector<std::string> ReplayArguments(const std::string& prefix, const history::Options& history,
                                          std::uint64_t candidate_epoch,
                                          const std::optional<EventId>& after,
                                          std::span<const std::string> entries) {
   std::string candidate = FormatEventId(EventId{candidate_epoch, 0}).substr(0, 12);
-  std::vector<std::string> args{prefix, std::to_string(ttl_ms), std::move(candidate)};
+  std::vector<std::string> args{prefix, std::to_string(history.ttl_ms), std::move(candidate)};
+  const std::string max_events = std::to_string(history.max_events_per_channel);
   if (!after) {
-    args.insert(args.end(), {"", "0"});  // no epoch equals "": head only
+    args.insert(args.end(), {"", "0", max_events});  // no epoch equals "": head only
     return args;
   }
   args.push_back(FormatEventId(*after).substr(0, 12));
   args.push_back(std::to_string(after->seq));
+  args.push_back(max_events);
   for (const std::string& entry : entries) {
     const bool pattern = channels::Classify(entry) == channels::EntryKind::kPattern;
     args.push_back(pattern ? "p" : "n");

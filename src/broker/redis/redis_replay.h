@@ -8,6 +8,7 @@
 
 #include "broker/broker.h"
 #include "broker/redis/redis_reply.h"
+#include "history/history.h"
 
 namespace pushy::broker::redis {
 
@@ -29,7 +30,7 @@ struct HistorySnapshot {
 std::optional<HistorySnapshot> ParseSnapshot(const Reply& reply);
 
 // The script's arguments for resuming `entries` from `after` (nullopt: head only).
-std::vector<std::string> ReplayArguments(const std::string& prefix, std::int64_t ttl_ms,
+std::vector<std::string> ReplayArguments(const std::string& prefix, const history::Options& history,
                                          std::uint64_t candidate_epoch,
                                          const std::optional<EventId>& after,
                                          std::span<const std::string> entries);

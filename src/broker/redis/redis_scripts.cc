@@ -36,77 +36,135 @@ local ttl = tonumber(ARGV[3])
 local epoch = get_epoch(ARGV[4])
 local cutoff = now - ttl
 local channels = prefix .. 'channels'
+local n = (#ARGV - 4) / 3
+if n < 1 or n ~= math.floor(n) then return redis.error_reply('ERR pushy: bad publish arguments') end
+
+-- The call's seqs are first .. first + n - 1 (INCR and SET: INCRBY is not in the documented ACL).
+local first = redis.call('INCR', seq_key)
+if n > 1 then redis.call('SET', seq_key, fmt(first + n - 1)) end
 
 -- One clock sample per second; now and then also forget channels whose keys expired.
-local last = redis.call('ZREVRANGE', clock, 0, 0, 'WITHSCORES')
-if #last == 0 or tonumber(last[2]) < now_s then
-  redis.call('ZADD', clock, now_s, fmt(tonumber(redis.call('GET', seq_key) or '0') + 1))
+if #redis.call('ZRANGEBYSCORE', clock, fmt(now_s), '+inf', 'LIMIT', '0', '1') == 0 then
+  redis.call('ZADD', clock, fmt(now_s), fmt(first))
   redis.call('ZREMRANGEBYSCORE', clock, '-inf', '(' .. fmt(now_s - math.ceil(ttl / 1000) - 60))
-  for _, ch in ipairs(redis.call('SRANDMEMBER', channels, 8)) do
+  for _, ch in ipairs(redis.call('SRANDMEMBER', channels, '8')) do
     if redis.call('EXISTS', prefix .. 'h:' .. ch, prefix .. 'm:' .. ch) == 0 then
       redis.call('SREM', channels, ch)
     end
   end
 end
 
--- Drops a stream's oldest entries past the TTL; returns the highest seq dropped (or 0).
+-- Drops a stream's oldest entries past the TTL. Returns the highest seq dropped (or 0) and the
+-- ts of the oldest entry left (or nil).
 local function expire(hkey)
-  -- The common case, nothing expired, costs one single-entry read.
-  local oldest = redis.call('XRANGE', hkey, '-', '+', 'COUNT', 1)
-  if #oldest == 0 or tonumber(oldest[1][2][2]) >= cutoff then return 0 end
   local dropped = 0
   while true do
-    local head = redis.call('XRANGE', hkey, '-', '+', 'COUNT', 64)
+    local head = redis.call('XRANGE', hkey, '-', '+', 'COUNT', '64')
     for _, e in ipairs(head) do
       if tonumber(e[2][2]) >= cutoff then
         if dropped > 0 then redis.call('XTRIM', hkey, 'MINID', e[1]) end
-        return dropped
+        return dropped, tonumber(e[2][2])
       end
       dropped = seq_of(e[1])
     end
     if #head > 0 then redis.call('XTRIM', hkey, 'MINID', fmt(dropped + 1) .. '-0') end
-    if #head < 64 then return dropped end
+    if #head < 64 then return dropped, nil end
   end
 end
 
-local function append(ch, seq, ts, name, data)
-  local hkey = prefix .. 'h:' .. ch
-  local mkey = prefix .. 'm:' .. ch
-  local meta = redis.call('HMGET', mkey, 'dropped_through', 'last_seq')
+-- Appending with an exact MAXLEN costs Redis several times a plain XADD, so a stream may grow
+-- `spare` entries past max_events before one exact trim; until then the replay script ignores
+-- all but the newest max_events entries. Expiry: a stream lives ttl + slack after its expiry
+-- was last set, its meta hash ttl longer; both are set again once less than ttl is left.
+local spare = math.min(100, math.floor(max_events / 10))
+local slack = math.floor(math.min(ttl, 60000) / 2)
+
+-- Per channel of the call, before its appends: reads its meta hash and stream length, expires
+-- entries past the TTL.
+local function prepare(ch, state)
+  state.hkey = prefix .. 'h:' .. ch
+  state.mkey = prefix .. 'm:' .. ch
+  local meta = redis.call('HMGET', state.mkey, 'dropped_through', 'last_seq', 'expires',
+                          'oldest_ts')
+  state.known = meta[2]
   -- A channel without a record may have had events that were forgotten.
-  local dropped = meta[2] and tonumber(meta[1]) or old_bound(ttl, seq) - 1
-  if redis.call('EXISTS', hkey) == 1 then
-    dropped = math.max(dropped, expire(hkey))
-  elseif meta[2] then
-    dropped = math.max(dropped, tonumber(meta[2]))  -- the stream expired with all its events
+  state.dropped = meta[2] and tonumber(meta[1]) or old_bound(ttl, state.seqs[1]) - 1
+  state.expires = tonumber(meta[3] or '0')
+  state.oldest_ts = tonumber(meta[4] or '0')
+  state.len = redis.call('XLEN', state.hkey)
+  if state.len > 0 and state.oldest_ts < cutoff then
+    local dropped, oldest_ts = expire(state.hkey)
+    state.dropped = math.max(state.dropped, dropped)
+    state.oldest_ts = oldest_ts
+    state.len = redis.call('XLEN', state.hkey)
   end
-  if max_events == 0 then
-    dropped = seq
-  else
-    local len = redis.call('XLEN', hkey)
-    if len >= max_events then
-      local old = redis.call('XRANGE', hkey, '-', '+', 'COUNT', len - max_events + 1)
-      dropped = math.max(dropped, seq_of(old[#old][1]))
-    end
-    redis.call('XADD', hkey, 'MAXLEN', max_events, fmt(seq) .. '-0',
-               'ts', ts, 'name', name, 'data', data)
-    redis.call('PEXPIRE', hkey, ttl)
+  -- Every event up to last_seq went into the stream: none left means all were dropped.
+  if state.len == 0 then
+    if meta[2] then state.dropped = math.max(state.dropped, tonumber(meta[2])) end
+    state.oldest_ts = now
   end
-  redis.call('HSET', mkey, 'dropped_through', fmt(dropped), 'last_seq', fmt(seq))
-  redis.call('PEXPIRE', mkey, 2 * ttl)
-  redis.call('SADD', channels, ch)
-  redis.call('PUBLISH', prefix .. 'c:' .. ch,
-             epoch .. ' ' .. fmt(seq) .. ' ' .. ts .. ' ' .. name .. ' ' .. data)
 end
 
-local out = {epoch}
-local ts = fmt(now)
-for i = 5, #ARGV, 3 do
-  local seq = redis.call('INCR', seq_key)
-  append(ARGV[i], seq, ts, ARGV[i + 1], ARGV[i + 2])
-  out[#out + 1] = seq
+-- Per channel of the call, after its appends: trim, record what was dropped, set expiries.
+local function finish(ch, state)
+  local last_seq = state.seqs[#state.seqs]
+  local len = state.len + #state.seqs
+  if max_events == 0 then
+    state.dropped = last_seq
+  elseif len > max_events + spare then
+    local gone = redis.call('XRANGE', state.hkey, '-', '+', 'COUNT', fmt(len - max_events + 1))
+    state.dropped = math.max(state.dropped, seq_of(gone[len - max_events][1]))
+    state.oldest_ts = tonumber(gone[len - max_events + 1][2][2])
+    redis.call('XTRIM', state.hkey, 'MAXLEN', fmt(max_events))
+  end
+  local expires = state.expires
+  if (state.len == 0 and max_events > 0) or expires < now + ttl then
+    expires = now + ttl + slack
+    if max_events > 0 then redis.call('PEXPIRE', state.hkey, fmt(ttl + slack)) end
+    redis.call('PEXPIRE', state.mkey, fmt(ttl + slack + ttl))
+  end
+  redis.call('HSET', state.mkey, 'dropped_through', fmt(state.dropped), 'last_seq',
+             fmt(last_seq), 'expires', fmt(expires), 'oldest_ts', fmt(state.oldest_ts))
+  if not state.known then redis.call('SADD', channels, ch) end
 end
-return out
+
+local states = {}
+local order = {}
+for i = 0, n - 1 do
+  local ch = ARGV[5 + 3 * i]
+  local state = states[ch]
+  if not state then
+    state = {seqs = {}}
+    states[ch] = state
+    order[#order + 1] = ch
+  end
+  state.seqs[#state.seqs + 1] = first + i
+end
+for _, ch in ipairs(order) do prepare(ch, states[ch]) end
+
+-- Appends in seq order; one PUBLISH per run of consecutive events on one channel, so that
+-- pub/sub order stays seq order across channels.
+local ts = fmt(now)
+local run, body = nil, nil
+local function flush()
+  if run then redis.call('PUBLISH', prefix .. 'c:' .. run, table.concat(body)) end
+end
+for i = 0, n - 1 do
+  local ch, name, data = ARGV[5 + 3 * i], ARGV[6 + 3 * i], ARGV[7 + 3 * i]
+  local seq = fmt(first + i)
+  if max_events > 0 then
+    redis.call('XADD', states[ch].hkey, seq .. '-0', 'ts', ts, 'name', name, 'data', data)
+  end
+  if ch ~= run then
+    flush()
+    run, body = ch, {epoch, ' ', ts}
+  end
+  body[#body + 1] = ' ' .. seq .. ' ' .. name .. ' ' .. fmt(#data) .. ' '
+  body[#body + 1] = data
+end
+flush()
+for _, ch in ipairs(order) do finish(ch, states[ch]) end
+return {epoch, first, n}
 )lua";
 
 constexpr std::string_view kReplay = R"lua(
@@ -116,6 +174,7 @@ local head = tonumber(redis.call('GET', seq_key) or '0')
 local cutoff = now - ttl
 local out = {epoch, head, old_bound(ttl, head + 1)}
 local after = tonumber(ARGV[5])
+local max_events = tonumber(ARGV[6])
 if ARGV[4] ~= epoch or after > head then return out end
 
 local seen = {}
@@ -133,9 +192,13 @@ local function channel(ch)
   local dropped = tonumber(meta[1] or '0')
   local record = {ch, 0}
   if exists then
-    for _, e in ipairs(redis.call('XRANGE', hkey, fmt(after + 1) .. '-0', '+')) do
+    local entries = redis.call('XRANGE', hkey, fmt(after + 1) .. '-0', '+')
+    -- The stream may hold a few more than max_events (the publish script trims in steps):
+    -- only the newest max_events are history.
+    local beyond = #entries - max_events
+    for i, e in ipairs(entries) do
       local f = e[2]
-      if tonumber(f[2]) < cutoff then
+      if i <= beyond or tonumber(f[2]) < cutoff then
         dropped = math.max(dropped, seq_of(e[1]))
       else
         record[#record + 1] = seq_of(e[1])
@@ -151,7 +214,7 @@ local function channel(ch)
   out[#out + 1] = record
 end
 
-for i = 6, #ARGV, 2 do
+for i = 7, #ARGV, 2 do
   if ARGV[i] == 'n' then
     channel(ARGV[i + 1])
   else

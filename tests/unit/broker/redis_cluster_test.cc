@@ -193,6 +193,8 @@ TEST_F(RedisClusterTest, KilledSubscriptionCatchesUpWithoutLoss) {
 
 // A node whose channels were quiet for longer than the TTL must not lose its streams' history
 // on a blip: it catches up from a recent point the pings confirmed, not from its last event.
+// Waiting for that confirmation (rather than trusting the pings to have run within the TTL)
+// keeps the test independent of scheduling.
 TEST_F(RedisClusterTest, QuietInterestSurvivesABlipAfterTheTtl) {
   Node& a = StartNode([](RedisBrokerOptions& o) { o.history.ttl_ms = 1000; });
   Node& b = StartNode([](RedisBrokerOptions& o) {
@@ -200,7 +202,12 @@ TEST_F(RedisClusterTest, QuietInterestSurvivesABlipAfterTheTtl) {
     o.ping_interval = 50ms;
   });
   Subscribe(*b.broker, {"quiet.*"});
-  PublishSync(*a.broker, {Request("busy.x"), Request("busy.x"), Request("busy.x")});
+  const auto busy = PublishSync(*a.broker, {Request("busy.x"), Request("busy.x")});
+  ASSERT_TRUE(busy.has_value());
+  const std::uint64_t head = busy->back().seq;
+  // b has no interest in busy.x: only its pings can move its confirmed point past them.
+  ASSERT_TRUE(WaitFor([&] { return AsRedis(b).delivered_through() >= head; }))
+      << "the pings never confirmed the head";
   // Until those events count as expired, a resume from before them would be a gap.
   const std::string from_start = FormatEventId({AsRedis(b).epoch(), 0});
   ASSERT_TRUE(WaitFor(
@@ -213,6 +220,7 @@ TEST_F(RedisClusterTest, QuietInterestSurvivesABlipAfterTheTtl) {
   ASSERT_TRUE(WaitFor([&] { return b.broker->GetStats().reconnects == 1; }));
   EXPECT_TRUE(b.sink.lost().empty()) << "streams were reset for nothing";
   EXPECT_EQ(b.broker->GetStats().history_lost, 0u);
+  EXPECT_GE(AsRedis(b).delivered_through(), head);
 }
 
 // A Redis that stops answering without closing anything (a network partition, a stuck

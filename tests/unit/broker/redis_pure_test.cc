@@ -36,31 +36,63 @@ TEST(RedisKeysTest, EntriesBecomeSubscriptions) {
   EXPECT_EQ(keys.ChannelOf("pushy:h:news"), std::nullopt);
 }
 
-TEST(RedisKeysTest, MessagesRoundTrip) {
+Event MakeEvent(std::uint64_t seq, std::string name, std::string data) {
   Event event;
-  event.id = EventId{0xabc, 42};
+  event.id = EventId{0xabc, seq};
   event.channel = "a.b";
-  event.name = "update";
-  event.data = R"({"text":"with spaces ","x":[1, 2]})";
+  event.name = std::move(name);
+  event.data = std::move(data);
   event.ts_ms = 1'700'000'000'123;
-  const std::string body = EncodeMessage(event);
-  EXPECT_EQ(body, "000000000abc 42 1700000000123 update " + event.data);
-  const std::optional<Event> back = DecodeMessage("a.b", body);
+  return event;
+}
+
+TEST(RedisKeysTest, MessagesRoundTrip) {
+  const std::vector<Event> events{
+      MakeEvent(42, "update", R"({"text":"with spaces ","x":[1, 2]})"),
+      MakeEvent(43, "m", "7 n 1 x"),  // data that looks like a record
+      MakeEvent(45, "message", "\"a\nb\""),
+  };
+  const std::string body = EncodeMessage(events);
+  EXPECT_EQ(body, "000000000abc 1700000000123 42 update 34 " + events[0].data + " 43 m 7 " +
+                      events[1].data + " 45 message 5 " + events[2].data);
+  const std::optional<std::vector<Event>> back = DecodeMessage("a.b", body);
   ASSERT_TRUE(back.has_value());
-  EXPECT_EQ(back->id, event.id);
-  EXPECT_EQ(back->channel, "a.b");
-  EXPECT_EQ(back->name, "update");
-  EXPECT_EQ(back->data, event.data);
-  EXPECT_EQ(back->ts_ms, event.ts_ms);
+  ASSERT_EQ(back->size(), events.size());
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const Event& e = (*back)[i];
+    EXPECT_EQ(e.id, events[i].id) << i;
+    EXPECT_EQ(e.channel, "a.b") << i;
+    EXPECT_EQ(e.name, events[i].name) << i;
+    EXPECT_EQ(e.data, events[i].data) << i;
+    EXPECT_EQ(e.ts_ms, events[i].ts_ms) << i;
+  }
+  const auto one = DecodeMessage("c", EncodeMessage(std::span(events).subspan(1, 1)));
+  ASSERT_TRUE(one.has_value());
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_EQ(one->front().data, "7 n 1 x");
 }
 
 TEST(RedisKeysTest, MalformedMessagesAreRefused) {
-  for (const char* body :
-       {"", "000000000abc", "000000000abc 1 2 name", "abc 1 2 n {}", "000000000abc 0 2 n {}",
-        "000000000abc x 2 n {}", "00000000zabc 1 2 n {}", "000000000abc 1  n {}",
-        "000000000abc 1 2  {}", "000000000abc -1 2 n {}"}) {
+  for (const char* body : {
+           "", "000000000abc", "000000000abc 2",
+           "000000000abc 2 ",                     // no event
+           "000000000abc 42 1700000000123 n {}",  // the old single-event format
+           "abc 2 1 n 2 {}",                      // short epoch
+           "00000000zabc 2 1 n 2 {}",             // not hex
+           "000000000abc x 1 n 2 {}",             // ts
+           "000000000abc 2 0 n 2 {}",             // seq 0
+           "000000000abc 2 -1 n 2 {}",            // negative seq
+           "000000000abc 2 x n 2 {}",             // seq
+           "000000000abc 2 1  2 {}",              // empty name
+           "000000000abc 2 1 n 3 {}",             // data shorter than its size
+           "000000000abc 2 1 n 1 {}",             // data longer than its size
+           "000000000abc 2 1 n 2 {} ",            // trailing space
+           "000000000abc 2 1 n 2 {}x2 n 2 {}",    // no separator
+           "000000000abc 2 1 n 2 {} 2 n",         // truncated second event
+       }) {
     EXPECT_FALSE(DecodeMessage("a", body).has_value()) << body;
   }
+  EXPECT_TRUE(DecodeMessage("a", "000000000abc 2 1 n 2 {} 2 n 0 ").has_value()) << "empty data";
 }
 
 // Builds a snapshot: epoch 7, head 100, events below old_bound may have expired.
@@ -192,11 +224,12 @@ TEST(RedisReplayTest, ParsesTheScriptReply) {
 
 TEST(RedisReplayTest, ScriptArgumentsNameGlobsAndSkipChannelsWithoutAnId) {
   const std::vector<std::string> entries{"a.b", "a.**"};
-  EXPECT_EQ(ReplayArguments("p:", 5000, 0x1234, EventId{7, 9}, entries),
-            (std::vector<std::string>{"p:", "5000", "000000001234", "000000000007", "9", "n", "a.b",
-                                      "p", "a.*"}));
-  EXPECT_EQ(ReplayArguments("p:", 5000, 0x1234, std::nullopt, entries),
-            (std::vector<std::string>{"p:", "5000", "000000001234", "", "0"}));
+  const history::Options history{1000, 5000};
+  EXPECT_EQ(ReplayArguments("p:", history, 0x1234, EventId{7, 9}, entries),
+            (std::vector<std::string>{"p:", "5000", "000000001234", "000000000007", "9", "1000",
+                                      "n", "a.b", "p", "a.*"}));
+  EXPECT_EQ(ReplayArguments("p:", history, 0x1234, std::nullopt, entries),
+            (std::vector<std::string>{"p:", "5000", "000000001234", "", "0", "1000"}));
 }
 
 }  // namespace
