@@ -260,7 +260,10 @@ def run_loadgen(loadgen, args, timeout, log_path=None):
         raise BenchError(f"pushy-loadgen did not finish in {timeout} s") from e
     if log_path:
         with open(log_path, "a") as f:
-            f.write(" ".join(argv) + "\n" + done.stdout + done.stderr + "\n")
+            # Paths relative to the repository: the log is committed with the results.
+            shown = [os.path.relpath(a, REPO_DIR) if a.startswith(REPO_DIR + os.sep) else a
+                     for a in argv]
+            f.write(" ".join(shown) + "\n" + done.stdout + done.stderr + "\n")
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
         raise BenchError(f"pushy-loadgen failed ({done.returncode}): {done.stderr.strip()[-400:]}")

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -92,5 +93,32 @@ inline void Subscribe(Broker& broker, const std::vector<std::string>& entries) {
   const auto barrier = ReplaySync(broker, std::nullopt, entries);
   ASSERT_TRUE(barrier.has_value());
 }
+
+// Redis brokers ("nodes") sharing one prefix on a redis-server of the test's own, which the test
+// may pause, kill or restart. Nodes are stopped before the server.
+class RedisNodesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!server_.Start())
+      GTEST_FAIL() << "the Redis broker tests need a redis-server: " << server_.error();
+  }
+
+  Node& StartNode(std::function<void(redis::RedisBrokerOptions&)> tweak = nullptr) {
+    BrokerOptions o;
+    o.prefix = prefix_;
+    redis::RedisBrokerOptions options = RedisOptions(server_.port(), o);
+    if (tweak) tweak(options);
+    auto node = std::make_unique<Node>();
+    node->broker = std::make_unique<redis::RedisBroker>(std::move(options));
+    node->broker->Start(node->sink);
+    EXPECT_TRUE(WaitFor([&] { return node->broker->Healthy(); }));
+    nodes_.push_back(std::move(node));
+    return *nodes_.back();
+  }
+
+  RedisServer server_;
+  std::string prefix_ = UniquePrefix();
+  std::vector<std::unique_ptr<Node>> nodes_;  // destroyed (stopped) before the server
+};
 
 }  // namespace pushy::broker::testing

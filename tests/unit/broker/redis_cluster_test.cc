@@ -29,33 +29,14 @@ struct HealthLog {
   }
 };
 
-class RedisClusterTest : public ::testing::Test {
+class RedisClusterTest : public RedisNodesTest {
  protected:
-  void SetUp() override {
-    if (!server_.Start())
-      GTEST_FAIL() << "the Redis broker tests need a redis-server: " << server_.error();
-  }
-
-  // A node of the cluster named by prefix_ (all nodes of a test share it).
-  Node& StartNode(std::function<void(RedisBrokerOptions&)> tweak = nullptr) {
-    BrokerOptions o;
-    o.prefix = prefix_;
-    RedisBrokerOptions options = RedisOptions(server_.port(), o);
-    if (tweak) tweak(options);
-    auto node = std::make_unique<Node>();
-    node->broker = std::make_unique<RedisBroker>(std::move(options));
-    node->broker->Start(node->sink);
-    EXPECT_TRUE(WaitFor([&] { return node->broker->Healthy(); }));
-    nodes_.push_back(std::move(node));
-    return *nodes_.back();
-  }
-
   static RedisBroker& AsRedis(Node& node) { return static_cast<RedisBroker&>(*node.broker); }
 
-  RedisServer server_;  // the test's own: these tests kill and restart it
-  std::string prefix_ = UniquePrefix();
-  HealthLog health_;                          // outlives the brokers that report to it
-  std::vector<std::unique_ptr<Node>> nodes_;  // destroyed (stopped) before the server
+  // The brokers report to health_: stop them before it goes.
+  void TearDown() override { nodes_.clear(); }
+
+  HealthLog health_;
 };
 
 std::vector<std::string> Channels(const std::vector<EventPtr>& events) {

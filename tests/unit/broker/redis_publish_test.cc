@@ -17,26 +17,8 @@ using redis::RedisBroker;
 using redis::RedisBrokerOptions;
 using PublishFuture = std::future<Result<std::vector<EventId>>>;
 
-class RedisPublishTest : public ::testing::Test {
+class RedisPublishTest : public RedisNodesTest {
  protected:
-  void SetUp() override {
-    if (!server_.Start())
-      GTEST_FAIL() << "the Redis broker tests need a redis-server: " << server_.error();
-  }
-
-  Node& StartNode(std::function<void(RedisBrokerOptions&)> tweak = nullptr) {
-    BrokerOptions o;
-    o.prefix = prefix_;
-    RedisBrokerOptions options = RedisOptions(server_.port(), o);
-    if (tweak) tweak(options);
-    auto node = std::make_unique<Node>();
-    node->broker = std::make_unique<RedisBroker>(std::move(options));
-    node->broker->Start(node->sink);
-    EXPECT_TRUE(WaitFor([&] { return node->broker->Healthy(); }));
-    nodes_.push_back(std::move(node));
-    return *nodes_.back();
-  }
-
   // Calls of `command` since the last CONFIG RESETSTAT (INFO commandstats).
   std::uint64_t Calls(const std::string& command) {
     const auto info = RunCommand(server_.port(), {"INFO", "commandstats"});
@@ -52,10 +34,6 @@ class RedisPublishTest : public ::testing::Test {
 
   void Pause() { ASSERT_TRUE(RunCommand(server_.port(), {"CLIENT", "PAUSE", "5000", "WRITE"})); }
   void Unpause() { ASSERT_TRUE(RunCommand(server_.port(), {"CLIENT", "UNPAUSE"})); }
-
-  RedisServer server_;
-  std::string prefix_ = UniquePrefix();
-  std::vector<std::unique_ptr<Node>> nodes_;  // destroyed (stopped) before the server
 };
 
 PublishFuture PublishAsync(Broker& broker, std::vector<PublishRequest> requests) {
