@@ -11,7 +11,7 @@ namespace asio = boost::asio;
 namespace {
 // Frames gathered into one writev (Asio passes at most this many buffers per call anyway).
 constexpr std::size_t kMaxGather = 64;
-// A queue that grew during a burst gives its memory back once drained: idle streams stay small.
+// A queue that grew during a burst gives its memory back at the next sweep once it is empty.
 constexpr std::size_t kKeptQueueCapacity = 16;
 }  // namespace
 
@@ -109,6 +109,10 @@ void Stream::Rebase(const FramePtr& reset_frame, std::uint64_t head_seq) {
 
 void Stream::Tick(std::int64_t now_ms) {
   if (state_ == State::kClosed || state_ == State::kEnding) return;
+  // Kept through a burst (no reallocation per turn), given back once the stream is idle again.
+  if (queue_.empty() && queue_.capacity() > kKeptQueueCapacity) {
+    std::vector<FramePtr>().swap(queue_);
+  }
   // The warning first: with a short token both may fall due within one sweep, and the client
   // should still learn why the stream ends.
   if (!warned_ && options_.warn_at_ms && options_.expires_at_ms && now_ms >= *options_.warn_at_ms) {
@@ -209,7 +213,6 @@ void Stream::WriteQueued() {
   }
   queue_.clear();
   queue_head_ = 0;
-  if (queue_.capacity() > kKeptQueueCapacity) queue_.shrink_to_fit();
   OnQueueWritten();
 }
 
