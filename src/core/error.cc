@@ -76,6 +76,8 @@ const char* MessageFor(Errc e) {
       return "too many connections";
     case Errc::kBrokerUnavailable:
       return "broker unavailable";
+    case Errc::kSubscriptionRefused:
+      return "the message broker refused a subscription for this stream";
     case Errc::kShuttingDown:
       return "server is shutting down";
   }

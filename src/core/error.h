@@ -47,6 +47,7 @@ enum class Errc {
   // Capacity and availability (503).
   kTooManyConnections,
   kBrokerUnavailable,
+  kSubscriptionRefused,  // the broker refused to route a channel to this node (Redis ACL)
   kShuttingDown,
 };
 

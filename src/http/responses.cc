@@ -54,6 +54,7 @@ Status StatusFor(const boost::system::error_code& ec) {
       return Status::forbidden;
     case Errc::kTooManyConnections:
     case Errc::kBrokerUnavailable:
+    case Errc::kSubscriptionRefused:
     case Errc::kShuttingDown:
       return Status::service_unavailable;
   }

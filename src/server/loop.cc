@@ -4,6 +4,8 @@
 #include <boost/asio/post.hpp>
 #include <random>
 
+#include "http/responses.h"
+#include "http/session.h"
 #include "server/handlers.h"
 #include "sse/frame.h"
 
@@ -112,7 +114,13 @@ void Loop::AddStream(std::shared_ptr<sse::Stream> stream, std::vector<std::strin
 
 void Loop::Resume(sse::Stream* stream, const Result<broker::ReplayResult>& result) {
   using Status = broker::ReplayResult::Status;
-  if (!result) return stream->End(sse::CloseReason::kWriteError);
+  if (!result) {
+    // Nothing was sent yet (the head waits for this answer): the client gets a plain error it
+    // can retry, not a stream that never delivers.
+    http::Response refusal = http::ErrorResponse(result.error(), 11);
+    refusal.keep_alive(false);
+    return stream->Refuse(http::SerializeResponse(refusal));
+  }
   const broker::ReplayResult& replay = *result;
   std::vector<sse::FramePtr> preface;
   switch (replay.status) {

@@ -47,6 +47,18 @@ void Stream::GoLive(std::span<const FramePtr> preface, std::uint64_t watermark,
   PumpReplay();
 }
 
+void Stream::Refuse(std::string response) {
+  if (state_ != State::kOpening) return;
+  queue_.clear();
+  queue_head_ = 0;
+  head_offset_ = 0;
+  held_.clear();
+  pending_bytes_ = 0;
+  state_ = State::kEnding;
+  end_reason_ = CloseReason::kRefused;
+  Enqueue(std::make_shared<const std::string>(std::move(response)));
+}
+
 void Stream::PumpReplay() {
   // A slice at a time (at most half the bound, so live events still fit beside it), refilled
   // when the socket has taken the previous one.

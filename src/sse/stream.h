@@ -14,7 +14,14 @@
 
 namespace pushy::sse {
 
-enum class CloseReason { kPeerClosed, kSlowConsumer, kTokenExpired, kDrained, kWriteError };
+enum class CloseReason {
+  kPeerClosed,
+  kSlowConsumer,
+  kTokenExpired,
+  kDrained,
+  kWriteError,
+  kRefused,  // the broker could not subscribe it: an error answer instead of the stream
+};
 
 class Stream;
 
@@ -57,6 +64,10 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // dropped (a duplicate from overlapping entries or from the seam).
   void GoLive(std::span<const FramePtr> preface, std::uint64_t watermark,
               std::vector<EventPtr> replay = {});
+
+  // The broker could not subscribe this stream: instead of the held response head, `response`
+  // (a complete HTTP error answer) is written and the connection closed. Only before GoLive.
+  void Refuse(std::string response);
 
   // A live event; dropped if at or below the watermark (duplicate from overlap or the seam).
   // Returns true when the frame was queued (or held) for this stream.

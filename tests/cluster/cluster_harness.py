@@ -127,7 +127,8 @@ class RedisServer:
     """One redis-server on a loopback port, with a password (registered as a secret the nodes
     must never log). After kill(), start() starts it again on the same port with no data."""
 
-    def __init__(self, password=None, acl_user=None, extra_args=(), tls=None, start=True):
+    def __init__(self, password=None, acl_user=None, extra_args=(), tls=None, start=True,
+                 acl_rules=ACL_RULES):
         if not os.path.exists(REDIS_SERVER):
             raise AssertionError("redis-server not found (scripts/install-deps installs it, or "
                                  "set REDIS_SERVER)")
@@ -139,7 +140,7 @@ class RedisServer:
         else:
             # The default user is off: only the ACL user the nodes log in with exists.
             auth_args = ["--user", "default", "off",
-                         "--user", acl_user, "on", ">" + self.password] + list(ACL_RULES)
+                         "--user", acl_user, "on", ">" + self.password] + list(acl_rules)
         # tls: {"cert", "key", "ca"} PEM paths; Redis then listens with TLS only.
         self.tls = tls
         self.extra_args = auth_args + list(extra_args)
@@ -272,6 +273,7 @@ class ClusterTestCase(unittest.TestCase):
     NODES = 3
     NODE_ENV = {}
     REDIS_ACL_USER = None   # a name: nodes log in as this ACL user (ACL_RULES), not default
+    REDIS_ACL_RULES = ACL_RULES  # that user's rules
 
     redis = None
     nodes = []
@@ -289,7 +291,7 @@ class ClusterTestCase(unittest.TestCase):
 
     @classmethod
     def make_redis(cls):
-        return RedisServer(acl_user=cls.REDIS_ACL_USER)
+        return RedisServer(acl_user=cls.REDIS_ACL_USER, acl_rules=cls.REDIS_ACL_RULES)
 
     @classmethod
     def tearDownClass(cls):

@@ -108,7 +108,8 @@ void RedisBroker::OnConnected(std::uint64_t generation) {
     });
   }
   phase_ = Phase::kSyncing;
-  holding_ = true;  // live events wait until the catch-up below has been delivered
+  holding_ = true;   // live events wait until the catch-up below has been delivered
+  refused_.clear();  // asked again below: the ACL may have changed meanwhile
   for (const auto& [subscription, count] : subscriptions_) {
     SendSubscribe(Subscription{subscription.first, subscription.second}, true);
   }

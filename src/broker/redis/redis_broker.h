@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -133,7 +134,8 @@ class RedisBroker final : public Broker {
   void OnReplayTimer();
   void RunScript(const Script& script, std::vector<std::string> args, ScriptCallback done);
   void SendSubscribe(const Subscription& subscription, bool subscribe);
-  void NoteSubscribeReply(const Result<Reply>& reply);
+  void NoteSubscribeReply(const Subscription& subscription, const Result<Reply>& reply);
+  bool Refused(const std::vector<std::string>& entries) const;
   bool Subscribable() const { return phase_ == Phase::kSyncing || phase_ == Phase::kReady; }
   std::vector<std::string> InterestEntries() const;
 
@@ -163,6 +165,9 @@ class RedisBroker final : public Broker {
   std::vector<EventPtr> held_;
   std::map<std::string, int, std::less<>> entries_;            // interest entry -> count
   std::map<std::pair<bool, std::string>, int> subscriptions_;  // Redis subscription -> count
+  // Subscriptions Redis refused (an ACL without the channel): replays that need one fail, so
+  // their streams get an error instead of staying silent. Retried when the interest comes back.
+  std::set<std::pair<bool, std::string>> refused_;
   int subscribes_in_flight_ = 0;
   int publish_calls_ = 0;  // publish script calls on the current `cmd` not answered yet
   std::deque<PendingReplay> waiting_replays_;

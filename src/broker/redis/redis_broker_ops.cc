@@ -62,7 +62,19 @@ void RedisBroker::StartReplay(PendingReplay replay) {
                 });
 }
 
+bool RedisBroker::Refused(const std::vector<std::string>& entries) const {
+  if (refused_.empty()) return false;
+  for (const std::string& entry : entries) {
+    const Subscription subscription = SubscriptionFor(keys_, entry);
+    if (refused_.count({subscription.pattern, subscription.target}) != 0) return true;
+  }
+  return false;
+}
+
 void RedisBroker::RunReplay(PendingReplay replay) {
+  // Every subscription asked for so far is answered: a refused one means this stream would
+  // never receive live events.
+  if (Refused(replay.entries)) return replay.done(make_error_code(Errc::kSubscriptionRefused));
   std::optional<EventId> from;
   if (replay.after) from = ParseEventId(*replay.after);
   std::vector<std::string> args =
@@ -151,6 +163,7 @@ void RedisBroker::RemoveInterest(std::string_view entry) {
     const auto sub = subscriptions_.find({subscription.pattern, subscription.target});
     if (sub == subscriptions_.end() || --sub->second > 0) return;
     subscriptions_.erase(sub);
+    refused_.erase({subscription.pattern, subscription.target});
     if (Subscribable()) SendSubscribe(subscription, false);
   });
 }
@@ -160,18 +173,23 @@ void RedisBroker::SendSubscribe(const Subscription& subscription, bool subscribe
                                           : (subscribe ? "SUBSCRIBE" : "UNSUBSCRIBE");
   const std::uint64_t generation = generation_;
   if (subscribe) ++subscribes_in_flight_;
-  sub_->Command({verb, subscription.target}, [this, generation, subscribe](Result<Reply> reply) {
-    if (generation != generation_) return;
-    if (subscribe) --subscribes_in_flight_;
-    NoteSubscribeReply(reply);
-  });
+  sub_->Command({verb, subscription.target},
+                [this, generation, subscribe, subscription](Result<Reply> reply) {
+                  if (generation != generation_) return;
+                  if (!subscribe) return NoteSubscribeReply(subscription, reply);
+                  --subscribes_in_flight_;
+                  NoteSubscribeReply(subscription, reply);
+                  if (reply && reply->is_error()) {
+                    refused_.insert({subscription.pattern, subscription.target});
+                  }
+                });
 }
 
 // A (un)subscribe confirmation is {kind, name, count of this connection's subscriptions}.
-void RedisBroker::NoteSubscribeReply(const Result<Reply>& reply) {
+void RedisBroker::NoteSubscribeReply(const Subscription& subscription, const Result<Reply>& reply) {
   if (!reply) return;
   if (reply->is_error()) {
-    log::Warn("redis: subscription refused: " + reply->str);
+    log::Warn("redis: subscription to " + subscription.target + " refused: " + reply->str);
     return;
   }
   const std::vector<Reply>& e = reply->elements;

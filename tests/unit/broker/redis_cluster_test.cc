@@ -335,6 +335,36 @@ TEST_F(RedisClusterTest, ConnectsAsAnAclUserToAnotherDatabase) {
   EXPECT_EQ(in_db0->integer, 0);
 }
 
+// An ACL that does not let the node read a channel: the stream's replay fails (so it gets an
+// error answer instead of staying silent), other channels work, and once the ACL allows it and
+// the interest comes back, the channel works too.
+TEST_F(RedisClusterTest, ASubscriptionRedisRefusesFailsTheReplay) {
+  const std::string allowed = "&" + prefix_ + "c:ok";
+  ASSERT_TRUE(RunCommand(server_.port(), {"ACL", "SETUSER", "pushy", "on", ">pw", "~*",
+                                          "resetchannels", allowed, "+@all"}));
+  Node& node = StartNode([](RedisBrokerOptions& o) {
+    o.connection.user = "pushy";
+    o.connection.password = "pw";
+  });
+  node.broker->AddInterest("no");
+  auto refused = ReplaySync(*node.broker, std::nullopt, {"no"});
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error(), make_error_code(Errc::kSubscriptionRefused));
+  // A second stream on the same channel is refused as well, without asking Redis again.
+  node.broker->AddInterest("no");
+  EXPECT_FALSE(ReplaySync(*node.broker, std::nullopt, {"no"}).has_value());
+  Subscribe(*node.broker, {"ok"});
+  const EventId id = PublishOne(*node.broker, "ok");
+  ASSERT_TRUE(node.sink.WaitCount(1));
+  EXPECT_EQ(node.sink.events()[0]->id, id);
+
+  node.broker->RemoveInterest("no");
+  node.broker->RemoveInterest("no");
+  ASSERT_TRUE(RunCommand(server_.port(), {"ACL", "SETUSER", "pushy", "allchannels"}));
+  node.broker->AddInterest("no");
+  EXPECT_TRUE(ReplaySync(*node.broker, std::nullopt, {"no"}).has_value());
+}
+
 TEST_F(RedisClusterTest, AWrongPasswordNeverBecomesHealthy) {
   ASSERT_TRUE(RunCommand(server_.port(), {"CONFIG", "SET", "requirepass", "right"}));
   BrokerOptions o;

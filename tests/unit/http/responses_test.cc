@@ -54,6 +54,7 @@ const std::vector<StatusCase> kStatusTable = {
     {Errc::kNotGranted, 403},
     {Errc::kTooManyConnections, 503},
     {Errc::kBrokerUnavailable, 503},
+    {Errc::kSubscriptionRefused, 503},
     {Errc::kShuttingDown, 503},
 };
 

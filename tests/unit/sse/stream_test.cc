@@ -46,6 +46,21 @@ TEST(StreamTest, OpenWritesHeadThenFirstFrameOnlyOnceTheBrokerAnswered) {
   EXPECT_TRUE(h.observer.reasons.empty());
 }
 
+// The broker could not subscribe the stream: the client gets the error answer alone (neither
+// the held head nor held events), then the connection ends.
+TEST(StreamTest, RefusedBeforeGoLiveWritesOnlyTheErrorThenCloses) {
+  Harness h(DefaultOptions());
+  h.reader.Start();
+  h.stream->Open(kHead, RetryFrame(2500), kT0);
+  EXPECT_TRUE(h.stream->Deliver(1, Chunk("id: 1\n\n")));  // held
+  const std::string refusal = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n";
+  h.stream->Refuse(refusal);
+  h.stream->GoLive({}, 0);  // too late: ignored
+  ASSERT_TRUE(h.ReceiveUntilEnd());
+  EXPECT_EQ(h.reader.data, refusal);
+  EXPECT_EQ(h.observer.reasons, std::vector<CloseReason>{CloseReason::kRefused});
+}
+
 TEST(StreamTest, LiveFramesBeforeGoLiveAreHeldUntilAfterTheReplay) {
   Harness h(DefaultOptions());
   h.reader.Start();
