@@ -49,9 +49,7 @@ void Stream::GoLive(std::span<const FramePtr> preface, std::uint64_t watermark,
 
 void Stream::Refuse(std::string response) {
   if (state_ != State::kOpening) return;
-  queue_.clear();
-  queue_head_ = 0;
-  head_offset_ = 0;
+  DropQueue();
   held_.clear();
   pending_bytes_ = 0;
   state_ = State::kEnding;
@@ -178,6 +176,13 @@ bool Stream::Enqueue(const FramePtr& frame) {
   return true;
 }
 
+// The queue, the index of its first unwritten frame and the offset into it go together.
+void Stream::DropQueue() {
+  queue_.clear();
+  queue_head_ = 0;
+  head_offset_ = 0;
+}
+
 void Stream::RequestWrite() {
   // Nothing, not even the response head, leaves before the broker's answer: a client that has
   // seen the head may publish at once, and its event must then be in the replay or live.
@@ -223,8 +228,7 @@ void Stream::WriteQueued() {
     }
     if (written < offered) return AwaitWritable();  // the socket buffer is full
   }
-  queue_.clear();
-  queue_head_ = 0;
+  DropQueue();
   OnQueueWritten();
 }
 
@@ -272,9 +276,7 @@ void Stream::Finish(CloseReason reason) {
   state_ = State::kClosed;
   boost::system::error_code ignored;
   socket_.close(ignored);
-  queue_.clear();
-  queue_head_ = 0;
-  head_offset_ = 0;
+  DropQueue();
   held_.clear();
   replay_.clear();
   observer_.OnStreamClosed(*this, reason);

@@ -95,6 +95,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
   enum class State { kOpening, kReplaying, kLive, kEnding, kClosed };
 
   bool Enqueue(const FramePtr& frame);
+  void DropQueue();
   bool Hold(std::uint64_t seq, const FramePtr& frame);
   void PumpReplay();
   void ReleaseHeld();

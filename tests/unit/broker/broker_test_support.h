@@ -96,13 +96,21 @@ inline EventId PublishOne(Broker& broker, const std::string& channel,
   return ids->front();
 }
 
-inline Result<ReplayResult> ReplaySync(Broker& broker, std::optional<std::string> after,
-                                       std::vector<std::string> entries,
-                                       std::chrono::milliseconds timeout = 10s) {
+// The broker's answer to Replay, whenever it comes.
+inline std::future<Result<ReplayResult>> ReplayAsync(Broker& broker,
+                                                     std::optional<std::string> after,
+                                                     std::vector<std::string> entries) {
   auto promise = std::make_shared<std::promise<Result<ReplayResult>>>();
   auto future = promise->get_future();
   broker.Replay(std::move(after), std::move(entries),
                 [promise](Result<ReplayResult> result) { promise->set_value(std::move(result)); });
+  return future;
+}
+
+inline Result<ReplayResult> ReplaySync(Broker& broker, std::optional<std::string> after,
+                                       std::vector<std::string> entries,
+                                       std::chrono::milliseconds timeout = 10s) {
+  auto future = ReplayAsync(broker, std::move(after), std::move(entries));
   if (future.wait_for(timeout) != std::future_status::ready) {
     return make_error_code(Errc::kShuttingDown);
   }

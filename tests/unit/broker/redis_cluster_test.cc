@@ -269,10 +269,7 @@ TEST_F(RedisClusterTest, ReplayDuringAnOutageWaitsForTheReconnection) {
   Node& b = StartNode();
   server_.Stop();
   ASSERT_TRUE(WaitFor([&] { return !b.broker->Healthy(); }));
-  auto promise = std::make_shared<std::promise<Result<ReplayResult>>>();
-  auto future = promise->get_future();
-  b.broker->Replay(std::nullopt, {"w.a"},
-                   [promise](Result<ReplayResult> r) { promise->set_value(std::move(r)); });
+  auto future = ReplayAsync(*b.broker, std::nullopt, {"w.a"});
   EXPECT_EQ(future.wait_for(100ms), std::future_status::timeout) << "answered during the outage";
   ASSERT_TRUE(server_.Start());
   ASSERT_EQ(future.wait_for(5s), std::future_status::ready);
@@ -302,10 +299,7 @@ TEST_F(RedisClusterTest, StopFailsWhatIsPending) {
   Node& b = StartNode();
   server_.Stop();
   ASSERT_TRUE(WaitFor([&] { return !b.broker->Healthy(); }));
-  auto promise = std::make_shared<std::promise<Result<ReplayResult>>>();
-  auto future = promise->get_future();
-  b.broker->Replay(std::nullopt, {"w.a"},
-                   [promise](Result<ReplayResult> r) { promise->set_value(std::move(r)); });
+  auto future = ReplayAsync(*b.broker, std::nullopt, {"w.a"});
   b.broker->Stop();
   ASSERT_EQ(future.wait_for(1s), std::future_status::ready);
   EXPECT_FALSE(future.get().has_value());
